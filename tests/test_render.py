@@ -64,11 +64,10 @@ def test_changing_the_background_changes_only_background_pixels():
     m, p = get_model(), _params(4)
     q = {k: v.clone() for k, v in p.items()}
     q["nuisance"][:, :6] = 1.0 - q["nuisance"][:, :6]
-    a, b = render(m, p, size=64), render(m, q, size=64)
+    a, b = render(m, p, size=256), render(m, q, size=256)              # 256: no supersampling
     assert torch.equal(a["labels"], b["labels"])
     changed = (a["image"] != b["image"]).any(1)
-    near_bg = torch.nn.functional.max_pool2d((a["labels"] == 0).float()[:, None], 3, 1, 1)[:, 0] > 0
-    assert changed.any() and not (changed & ~near_bg).any()
+    assert torch.equal(changed, a["labels"] == 0)
 
 
 def test_eye_labels_sit_inside_the_eye_landmarks():
@@ -77,15 +76,20 @@ def test_eye_labels_sit_inside_the_eye_landmarks():
     for i in range(4):
         for name, idx in (("r_eye", range(36, 42)), ("l_eye", range(42, 48))):
             c = lm[i, list(idx)].mean(0)
-            assert lab[i, int(c[1]), int(c[0])] == LABEL[name], (i, name)
+            near = lab[i, int(c[1]) - 1:int(c[1]) + 2, int(c[0]) - 1:int(c[0]) + 2]
+            assert (near == LABEL[name]).sum() >= 3, (i, name)
         assert lm[i, 36:42, 0].mean() < lm[i, 42:48, 0].mean()          # r_eye is on the image left
 
 
 def test_frontal_landmarks_inside_and_visible():
-    out = render(get_model(), _frontal(4), size=64)
+    p = _frontal(4)
+    p["identity"][:, get_model().identity_slices["fringe"]] = 0.0           # bangs may hide brows,
+    p["identity"][:, get_model().identity_slices["glasses"]] = 0.0          # and so may glasses
+    out = render(get_model(), p, size=64)
     lm = out["landmarks"]
     assert ((lm > 0) & (lm < 64)).all()
     assert out["landmarks_visible"][:, 17:].float().mean() > 0.95     # inner face points
+    assert out["landmarks_visible"][:, 27:].float().mean() > 0.95
     nose_tip, chin = lm[:, 30], lm[:, 8]
     assert (chin[:, 1] > nose_tip[:, 1]).all() and ((nose_tip[:, 0] - 32).abs() < 4).all()
 
@@ -95,8 +99,8 @@ def test_yaw_moves_landmarks_and_hides_the_far_eye():
     xs, eye_pixels = [], []
     for yaw in (-60.0, -30.0, 0.0, 30.0, 60.0):
         p["pose"][:, 0] = yaw
-        out = render(m, p, size=64)
-        xs.append(out["landmarks"][:, 30, 0] - out["landmarks"][:, 27:36, 0].mean(1) * 0)  # nose tip x
+        out = render(m, p, size=128)
+        xs.append(out["landmarks"][:, 30, 0])                                # nose tip x
         eye_pixels.append(((out["labels"] == LABEL["l_eye"]).sum((1, 2)), (out["labels"] == LABEL["r_eye"]).sum((1, 2))))
         if yaw == 60.0:
             vis = out["landmarks_visible"]
@@ -104,7 +108,7 @@ def test_yaw_moves_landmarks_and_hides_the_far_eye():
     assert (xs[:, 1:] > xs[:, :-1]).all()                               # yaw > 0 turns the nose right
     left60, right60 = eye_pixels[-1]
     assert (left60 < 0.5 * right60).all()                               # the subject's left eye turns away
-    assert vis[:, :8].float().mean() < vis[:, 9:17].float().mean() or vis[:, 9:17].all()
+    assert vis[:, 9:17].float().mean() < vis[:, :8].float().mean()      # the far jaw line is hidden
 
 
 def test_shared_appearance_identities_differ_in_shape():
@@ -131,7 +135,7 @@ def test_jaw_open_shows_the_mouth_interior():
 def test_eye_closure_hides_the_eyeball():
     m, p = get_model(), _frontal(2)
     p["identity"][:, m.identity_slices["glasses"]] = 0.0
-    open_ = render(m, p, size=64)["labels"]
+    open_ = render(m, p, size=128)["labels"]
     p["expression"][:, 8] = p["expression"][:, 9] = 1.0
-    shut = render(m, p, size=64)["labels"]
+    shut = render(m, p, size=128)["labels"]
     assert (open_ == LABEL["l_eye"]).sum() > 10 and (shut == LABEL["l_eye"]).sum() < 0.2 * (open_ == LABEL["l_eye"]).sum()

@@ -98,6 +98,7 @@ class FaceModelConfig:
     seed: int = 20240611         # internal seed of the model itself (random bump fields)
     supersample: int = 2         # render at this many times the output size, then box-filter
     max_internal: int = 256      # cap on the supersampled resolution (large outputs use ss=1)
+    point_spacing: float = 1.0   # surface point spacing in supersampled pixels (2 x 2 splats)
 
 
 class FaceModel:
@@ -190,7 +191,7 @@ class FaceModel:
 
     def geometry(self, internal: int) -> Geometry:
         """Point set + linear basis sampled for an internal resolution (cached)."""
-        spacing = FRAME_UNITS / internal
+        spacing = FRAME_UNITS / internal * self.cfg.point_spacing
         return build_geometry(self.cfg.n_shape, self.cfg.seed, self.cfg.shape_scale, round(spacing, 6))
 
 

@@ -32,7 +32,7 @@ HEAD, EAR, EYE, LID, MOUTH, TEETH, GLASSES, HAIR, NECK = range(9)
 
 # nose protrusion profile from the nasion (t = 0) to the subnasale (t = 1), and half-width
 _NOSE_PROT = torch.tensor([[0.0], [0.03], [0.062], [0.098], [0.135], [0.175], [0.215], [0.21], [0.02], [0.0]])
-_NOSE_HALF = torch.tensor([[0.10], [0.055], [0.058], [0.063], [0.07], [0.08], [0.095], [0.115], [0.16], [0.16]])
+_NOSE_HALF = torch.tensor([[0.12], [0.085], [0.085], [0.088], [0.092], [0.10], [0.11], [0.125], [0.16], [0.16]])
 
 
 def _xy(p):
@@ -51,7 +51,8 @@ def nose_profile(p: torch.Tensor) -> torch.Tensor:
     k = (t + 1.0 / 7.0) * 7.0                                    # knot coordinate (knot 1 = nasion)
     prot = catmull_rom(k, _NOSE_PROT)[:, 0]
     half = catmull_rom(k, _NOSE_HALF)[:, 0]
-    return prot * bump(ax / half) * ((t > -0.14) & (t < 1.14)).float()
+    u = ax / half
+    return prot * (1.0 - u * u).clamp(min=0.0) ** 1.5 * ((t > -0.14) & (t < 1.14)).float()
 
 
 def mean_features(p: torch.Tensor) -> torch.Tensor:
@@ -94,6 +95,22 @@ def _rot_x(p: torch.Tensor, w: torch.Tensor, angle: float) -> torch.Tensor:
     """Linearised rotation about the jaw hinge axis (x): d = angle * w * e_x cross (p - hinge)."""
     r = p - torch.tensor(JAW_HINGE)
     return angle * w[:, None] * torch.stack([torch.zeros_like(w), -r[:, 2], r[:, 1]], 1)
+
+
+# fields that move the whole head; all others are faded out behind the ears (z < -0.3), which
+# keeps the basis sparse (see geometry.Geometry.positions) and the back of the head still
+_GLOBAL = {"head_width", "cranium_height", "face_length", "head_depth", "occiput", "ear_size", "ear_protrusion", "ear_height"}
+
+
+NAMED_GAIN = 1.35   # the tables below are adult 1-sigma values; identity needs a bit more
+
+
+def _gain(f, k):
+    return lambda p, a: k * f(p, a)
+
+
+def _gate(f, z0, z1):
+    return lambda p, a: f(p, a) * smoothstep(z0, z1, p[:, 2])[:, None]
 
 
 # --- identity: named anthropometric components (1 sigma each) --------------------------------
@@ -166,23 +183,18 @@ def identity_fields(n_shape: int, seed: int, scale: float = 1.0):
 
     The named components come first; the remainder are random smooth bumps on the face
     (centre, radius and direction drawn from the model's own fixed-seed stream), each moving
-    the surface 2.5 mm (1 sigma) along the normal or sideways.
+    the surface 2.5 mm (1 sigma) along the normal.
     """
-    named = _identity_named()
+    named = [(n, _gain(f if n in _GLOBAL else _gate(f, -0.7, -0.3), NAMED_GAIN)) for n, f in _identity_named()]
     fields = named[:n_shape]
     n_bumps = max(0, n_shape - len(named))
     if n_bumps:
         st = Stream(seed, "shape_bumps", range(n_bumps))
         cx, cy = st.uniform(1, -0.6, 0.6)[:, 0], st.uniform(1, -1.0, 0.75)[:, 0]
-        rad = st.uniform(1, 0.08, 0.2)[:, 0]
-        tangential = st.uniform(1)[:, 0] < 0.3
-        ang = st.uniform(1, 0, 2 * math.pi)[:, 0]
+        rad = st.uniform(1, 0.10, 0.22)[:, 0]
         for i in range(n_bumps):
             def f(p, a, i=i):
                 g = gauss(p[:, 0], p[:, 1], float(cx[i]), float(cy[i]), float(rad[i]), float(rad[i])) * smoothstep(0.1, 0.45, p[:, 2])
-                if bool(tangential[i]):
-                    d = torch.tensor([math.cos(float(ang[i])), math.sin(float(ang[i])), 0.0])
-                    return 0.025 * g[:, None] * d
                 return 0.025 * g[:, None] * a["nrm"]
             fields.append((f"bump_{i:02d}", f))
     if scale != 1.0:
@@ -229,7 +241,7 @@ def expression_fields():
     mouth = lambda p: g(p, 0, LIP_Y, 0.3, 0.12)  # noqa: E731
     F = {
         "smile": smile,
-        "jaw_open": lambda p, a: _rot_x(p, jaw_weight(p, a), 0.32),
+        "jaw_open": lambda p, a: _rot_x(p, jaw_weight(p, a), 0.26),
         "lip_stretch": lambda p, a: _vec(len(p), 0.05 * sx(p) * g(p, 0.2, LIP_Y, 0.15, 0.08)),
         "pucker": lambda p, a: _vec(len(p), -0.25 * p[:, 0] * mouth(p), None, 0.04 * g(p, 0, LIP_Y, 0.2, 0.08)),
         "brow_raise_l": brow_raise(1.0),
@@ -256,4 +268,4 @@ def expression_fields():
         "chin_raise": lambda p, a: _vec(len(p), None, 0.03 * g(p, 0, -0.9, 0.2, 0.18) * a["side"]),
         "lip_part": lambda p, a: _vec(len(p), None, g(p, 0, LIP_Y, 0.17, 0.05) * (0.012 * (1 - a["side"]) - 0.018 * a["side"])),
     }
-    return [(n, F[n]) for n in EXPRESSION_NAMES]
+    return [(n, _gate(F[n], -0.45, -0.1)) for n in EXPRESSION_NAMES]

@@ -30,15 +30,18 @@ import torch
 from . import layout as L
 from .fields import EYE, GLASSES, HAIR, LID, NECK, expression_fields, identity_fields
 from .parts import Part, in_fissure, parts
+from .shading import paint_table
 
 DENSITY = 3.0        # candidate grid samples per spacing h along each parameter
+HAIR_BINS = 256      # azimuth bins for the per-identity hairline
+EPS = 2e-4           # basis entries below this (0.02 mm) are treated as zero
 
 
 @dataclass
 class Geometry:
     """A sampled SynthFaces point set and its linear basis (all float32 unless noted)."""
     spacing: float           # point spacing h (canonical units)
-    basis: torch.Tensor      # (K+1, N*6): per point [x, y, z, nx, ny, nz]
+    blocks: list             # [(start, end, rows (R,), basis (R, 6*(end-start)))]: see ``positions``
     part: torch.Tensor       # (N,) int64 part ids (fields.HEAD, ...)
     side: torch.Tensor       # (N,) 1 = moves with the lower jaw / lower lip / hanging hair
     canon: torch.Tensor      # (N, 3) mean positions: the "texture coordinates" for painting
@@ -49,10 +52,23 @@ class Geometry:
     hair: slice              # the hair points
     glasses: slice           # the spectacle frame points
     lm_basis: torch.Tensor   # (K+1, 68*3) landmark positions
+    paint: dict              # identity-independent paint table (``shading.paint_table``)
+    hair_bin: torch.Tensor   # (Nh,) azimuth bin (of HAIR_BINS) of each hair point
 
     @property
     def n_points(self) -> int:
         return self.part.numel()
+
+    def positions(self, coef: torch.Tensor) -> torch.Tensor:
+        """(B, 6, N) planes x, y, z, nx, ny, nz for coefficients coef (B, K+1).
+
+        Block-sparse GEMM: each block of points only multiplies the rows (components) that
+        move it (the back of the head ignores the nose fields, the hair all expressions).
+        """
+        out = torch.empty(coef.shape[0], 6, self.n_points)
+        for start, end, rows, sub in self.blocks:
+            out[:, :, start:end] = (coef[:, rows] @ sub).view(-1, 6, end - start)
+        return out
 
 
 def _cross(a, b):
@@ -138,7 +154,7 @@ def landmark_targets():
     out += [("skin", -x, y, 0) for x, y in zip(bx, by)]
     out += [("skin", x, y, 0) for x, y in zip(reversed(bx), reversed(by))]
     out += [("skin", 0.0, y, 0) for y in (0.03, -0.10, -0.23, -0.36)]
-    out += [("skin", x, y, 0) for x, y in ((-0.12, -0.43), (-0.06, -0.45), (0.0, -0.46), (0.06, -0.45), (0.12, -0.43))]
+    out += [("skin", x, y, 0) for x, y in ((-0.13, -0.39), (-0.065, -0.41), (0.0, -0.42), (0.065, -0.41), (0.13, -0.39))]
     for side, order in ((-1.0, ("c1", "u.67", "u.33", "c0", "d.33", "d.67")), (1.0, ("c0", "u.33", "u.67", "c1", "d.67", "d.33"))):
         for tag in order:
             s = float(tag[1:]) if tag[0] != "c" else float(tag[1])
@@ -203,6 +219,35 @@ def build_geometry(n_shape: int, seed: int, shape_scale: float, spacing: float) 
         spans.setdefault(part.pid, [count, count + n])[1] = count + n
         count += n
     basis = torch.cat([torch.cat(pos, 1), torch.cat(nrm, 1)], 2)    # (K+1, N, 6)
+    basis = torch.where(basis.abs() < EPS, 0.0, basis)
+    # within each part sort the points by how many components move them, then cut it into
+    # up to three blocks where that minimises GEMM work (sum of points x rows used)
+    act = (basis != 0).any(2).T                                     # (N, K+1) rows moving each point
+    bounds = sorted({0, count} | {a for a, _ in spans.values()} | {b for _, b in spans.values()})
+    order, blocks = [], []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        srt = act[a:b].sum(1).argsort(descending=True, stable=True)
+        m = act[a:b][srt].int()
+        pre = m.cummax(0).values.sum(1)                             # rows used by points [0, i]
+        suf = m.flip(0).cummax(0).values.flip(0).sum(1)             # rows used by points [i, end)
+        n = b - a
+
+        def cost(i, j):                                             # blocks [0,i), [i,j), [j,n)
+            mid = m[i:j].amax(0).sum() if j > i else 0
+            return (i * pre[i - 1] if i else 0) + (j - i) * mid + ((n - j) * suf[j] if j < n else 0)
+        cuts = sorted({int(q * n) for q in torch.linspace(0, 1, 11).tolist()})
+        i, j = min(((i, j) for i in cuts for j in cuts if i <= j), key=lambda c: int(cost(*c)))
+        order.append(srt + a)
+        blocks += [(a + lo, a + hi) for lo, hi in ((0, i), (i, j), (j, n)) if hi > lo]
+    order = torch.cat(order)
+    basis = basis[:, order]
+    can_all = torch.cat(canon)[order]
+    side_all, aux_all, pid_all = torch.cat(side)[order], torch.cat(aux)[order], torch.cat(pid)[order]
+    blocks_out = []
+    for lo, hi in blocks:
+        sub = basis[:, lo:hi]                                       # (K+1, n, 6)
+        rows = (sub != 0).flatten(1).any(1).nonzero()[:, 0]
+        blocks_out.append((lo, hi, rows, sub[rows].permute(0, 2, 1).reshape(len(rows), -1).contiguous()))
     head = parts()[0]
     lid = {1.0: next(p for p in parts() if p.name == "lid_l"), -1.0: next(p for p in parts() if p.name == "lid_r")}
     lm = []
@@ -210,8 +255,10 @@ def build_geometry(n_shape: int, seed: int, shape_scale: float, spacing: float) 
         part, s, t = (head, u, v) if kind == "head" else (lid[u], v, 1.0)
         lm.append(evaluate(part, torch.tensor([s]), torch.tensor([t]), id_f, ex_f)[0])
     lm_basis = torch.cat(lm, 1)                                     # (K+1, 68, 3)
+    hs = slice(*spans[HAIR])
+    hair_bin = ((aux_all[hs, 1] + math.pi) / (2 * math.pi) * HAIR_BINS).long().clamp(0, HAIR_BINS - 1)
     return Geometry(
-        spacing=spacing, basis=basis.reshape(basis.shape[0], -1).contiguous(), part=torch.cat(pid),
-        side=torch.cat(side), canon=torch.cat(canon), aux=torch.cat(aux), nrm0=torch.cat(nrm, 1)[0],
-        depth_bias=torch.cat(bias), neck_start=spans[NECK][0], hair=slice(*spans[HAIR]),
-        glasses=slice(*spans[GLASSES]), lm_basis=lm_basis.reshape(lm_basis.shape[0], -1).contiguous())
+        spacing=spacing, blocks=blocks_out, part=pid_all, side=side_all, canon=can_all, aux=aux_all,
+        nrm0=basis[0, :, 3:], depth_bias=torch.cat(bias)[order], neck_start=spans[NECK][0], hair=hs,
+        glasses=slice(*spans[GLASSES]), lm_basis=lm_basis.reshape(lm_basis.shape[0], -1).contiguous(),
+        paint=paint_table(pid_all, side_all, can_all, aux_all), hair_bin=hair_bin)

@@ -23,7 +23,7 @@ import torch
 
 # --- landmarks of the layout (canonical units, 1 = 100 mm) ---------------------------------
 EYE_X, EYE_Y = 0.315, 0.0            # eye centres at (+-EYE_X, EYE_Y): IPD 63 mm
-EYE_W, EYE_UP, EYE_DOWN = 0.30, 0.052, 0.042  # palpebral fissure: width, upper/lower height
+EYE_W, EYE_UP, EYE_DOWN = 0.30, 0.060, 0.048  # palpebral fissure: width, upper/lower height
 EYEBALL_R = (0.150, 0.125, 0.120)    # eyeball ellipsoid radii (wider than the 24 mm globe,
                                       # so the corners of the 30 mm fissure show white, not a hole)
 BROW_Y = 0.20                        # brow centre line height
@@ -135,7 +135,7 @@ def eye_aperture(s: torch.Tensor, side: float) -> tuple[torch.Tensor, torch.Tens
     y and lower-lid y (all like s). The upper lid peaks a little medially, the lower laterally.
     """
     x = side * (EYE_X - EYE_W / 2 + EYE_W * s)
-    a = torch.sin(math.pi * s.clamp(0, 1))
+    a = torch.sin(math.pi * s.clamp(0, 1)).clamp(min=0.0)
     up = EYE_Y + 0.004 + EYE_UP * a ** 0.75 * (1.0 + 0.25 * (0.5 - s))
     down = EYE_Y - 0.004 * s - EYE_DOWN * a ** 0.9 * (1.0 - 0.2 * (0.5 - s))
     return x, up, down

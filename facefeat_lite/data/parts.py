@@ -68,8 +68,12 @@ def head_mean(theta, azim):
 
 def _head(s, t):
     p = head_mean(s, t)
-    side = (p[:, 1] < L.lip_line(p[:, 0])) & (p[:, 2] > 0.0)
-    return p, _attrs(len(p), side=side | (p[:, 1] < L.LIP_Y - 0.35), aux=torch.stack([s, t], 1))
+    # "side" = 1 below the lip line: a step between the lips (the mouth can open there),
+    # a smooth ramp outside the mouth corners (so no field can tear the cheeks)
+    ll = L.lip_line(p[:, 0])
+    inside = L.smoothstep(L.MOUTH_HALF_W + 0.05, L.MOUTH_HALF_W, p[:, 0].abs()) * (p[:, 2] > 0.3).float()
+    side = inside * (p[:, 1] < ll).float() + (1 - inside) * L.smoothstep(ll + 0.06, ll - 0.12, p[:, 1])
+    return p, _attrs(len(p), side=side, aux=torch.stack([s, t], 1))
 
 
 def _head_keep(p, a):
@@ -214,7 +218,7 @@ def _hair(s, t):
     drop = (s - math.pi).clamp(min=0)
     ring = head_mean(torch.full_like(t, L.theta_of_y(HANG_Y)), t)
     centre = torch.tensor([0.0, 0.0, -0.2])
-    flare = 1.0 + 0.08 * drop.clamp(max=1.0)
+    flare = 1.0 + 0.22 * drop.clamp(max=1.2) + 0.1 * drop.clamp(max=0.5)   # hair falls outwards
     p_hang = centre + (ring - centre) * torch.stack([flare, torch.zeros_like(flare), flare], 1)
     p_hang[:, 1] = HANG_Y - drop
     p = torch.where(scalp[:, None], p_scalp, p_hang)
@@ -224,7 +228,9 @@ def _hair(s, t):
 def _hair_keep(p, a):
     scalp = a["side"] < 0.5
     az = a["aux"][:, 1].abs()
-    return (scalp & (p[:, 1] > -0.8)) | (~scalp & (az > 1.25) & (az < 2.75))
+    face = (az < 0.95) & (p[:, 1] < 0.3)                          # never hair (fringes stop above)
+    back = (az > 2.75) & (p[:, 1] < 0.5)                           # never visible, as for the head
+    return (scalp & (p[:, 1] > -0.8) & ~face & ~back) | (~scalp & (az > 1.25) & (az < 2.75))
 
 
 # --- neck ---------------------------------------------------------------------------------

@@ -44,39 +44,41 @@ def zbuffer(px: torch.Tensor, py: torch.Tensor, depth: torch.Tensor, valid: torc
     """
     b, n = px.shape
     w = res + 2                                                        # one pixel of padding
-    ix = torch.floor(px - 0.5).long() + 1                              # left column of the splat (padded)
-    iy = torch.floor(py - 0.5).long() + 1
-    valid = valid & (ix >= 0) & (ix <= res) & (iy >= 0) & (iy <= res)
-    bi, pi = valid.nonzero(as_tuple=True)                              # compact the survivors
-    zq = ((depth[bi, pi] + Z_OFFSET) * Z_SCALE).long().clamp(0, (1 << 22) - 1)
-    key = (zq << IDX_BITS) | pi
-    flat = (bi * w + iy[bi, pi]) * w + ix[bi, pi]
-    buf = torch.full((b * w * w,), EMPTY, dtype=torch.long)
+    idx = valid.reshape(-1).nonzero()[:, 0]                            # compact the survivors
+    bi = torch.div(idx, n, rounding_mode="floor")
+    ix = (px.reshape(-1)[idx] + 0.5).floor_().long()                   # left column of the splat, padded
+    iy = (py.reshape(-1)[idx] + 0.5).floor_().long()
+    inside = (ix >= 0) & (ix <= res) & (iy >= 0) & (iy <= res)
+    trash = b * w * w                                                  # off-image points land here
+    flat = torch.where(inside, (bi * w + iy) * w + ix, trash)
+    zq = depth.reshape(-1)[idx].add_(Z_OFFSET).mul_(Z_SCALE).long().clamp_(0, (1 << 22) - 1)
+    key = (zq << IDX_BITS) | (idx - bi * n)
+    buf = torch.full((trash + w + 2,), EMPTY, dtype=torch.long)
     for off in (0, 1, w, w + 1):                                       # the 2 x 2 splat
         buf.scatter_reduce_(0, flat + off, key, reduce="amax")
-    buf = buf.view(b, w, w)[:, 1:-1, 1:-1]
+    buf = buf[:trash].view(b, w, w)[:, 1:-1, 1:-1]
     return fill_cracks(buf)
 
 
 def key_depth(key: torch.Tensor) -> torch.Tensor:
-    """Quantised depth of keys (EMPTY -> very far)."""
-    return torch.where(key >= 0, key >> IDX_BITS, torch.full_like(key, -(1 << 30)))
+    """Quantised depth of keys (EMPTY -> very far), int32."""
+    return torch.where(key >= 0, key >> IDX_BITS, -(1 << 30)).int()
 
 
 def fill_cracks(key: torch.Tensor, gap: float = 0.03) -> torch.Tensor:
     """Replace a pixel by the farther of two opposite neighbours when both are > gap nearer."""
     g = int(gap * Z_SCALE)
-    d = key_depth(key)
-    pad_k = torch.nn.functional.pad(key, (1, 1, 1, 1), value=EMPTY)
-    pad_d = torch.nn.functional.pad(d, (1, 1, 1, 1), value=-(1 << 30))
+    d = torch.nn.functional.pad(key_depth(key), (1, 1, 1, 1), value=-(1 << 30))
+    h, w = key.shape[1:]
+    mid = d[:, 1:-1, 1:-1] + g
     out = key
-    for (a, b) in (((1, 0), (1, 2)), ((0, 1), (2, 1))):                # left/right, up/down
-        ka = pad_k[:, a[0]:a[0] + key.shape[1], a[1]:a[1] + key.shape[2]]
-        kb = pad_k[:, b[0]:b[0] + key.shape[1], b[1]:b[1] + key.shape[2]]
-        da = pad_d[:, a[0]:a[0] + key.shape[1], a[1]:a[1] + key.shape[2]]
-        db = pad_d[:, b[0]:b[0] + key.shape[1], b[1]:b[1] + key.shape[2]]
-        far = torch.where(da < db, ka, kb)
-        hole = (torch.minimum(da, db) > d + g) & (ka >= 0) & (kb >= 0)
-        out = torch.where(hole & (out == key), far, out)
+    for da, db, sa, sb in ((d[:, 1:-1, :-2], d[:, 1:-1, 2:], (0, -1), (0, 1)), (d[:, :-2, 1:-1], d[:, 2:, 1:-1], (-1, 0), (1, 0))):
+        hole = torch.minimum(da, db) > mid                             # both neighbours clearly nearer
+        if hole.any():
+            bi, yi, xi = hole.nonzero(as_tuple=True)
+            ya, xa = (yi + sa[0]).clamp(0, h - 1), (xi + sa[1]).clamp(0, w - 1)
+            yb, xb = (yi + sb[0]).clamp(0, h - 1), (xi + sb[1]).clamp(0, w - 1)
+            ka, kb = key[bi, ya, xa], key[bi, yb, xb]
+            out = out.clone() if out is key else out
+            out[bi, yi, xi] = torch.minimum(ka, kb)                    # the farther of the two
     return out
-

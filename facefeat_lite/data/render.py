@@ -3,9 +3,9 @@
 One call renders a batch in five stages, all batched tensor ops (no Python loop over
 points or pixels):
 
-1. geometry: coefficients c = [1, shape, expression] (B, K+1) times the basis (K+1, 6N)
-   gives positions and normals of every point (one GEMM, ``geometry.py``); hair grows
-   along the normals by the identity's volume; its coverage is masked per identity;
+1. geometry: coefficients c = [1, shape, expression] (B, K+1) times the basis gives
+   positions and normals of every point (a block-sparse GEMM, ``geometry.py``); hair grows
+   along the normals by the identity's volume, its coverage masked per identity;
 2. pose: rotate about the top of the neck (the neck itself follows only part of the turn),
    weak-perspective projection into a supersampled image (``model.internal_size``);
 3. visibility: back-face culling, 2 x 2 splats, an int64 z-buffer (``raster.py``);
@@ -19,12 +19,15 @@ Pixel coordinates: x right, y down, pixel (i, j) covers [j, j+1) x [i, i+1) (cen
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 from . import layout as L
 from .face_model import FaceModel
 from .fields import EXPRESSION_NAMES, NECK
+from .geometry import HAIR_BINS
 from .labels import LABEL
 from .parts import HANG_Y
 from .raster import IDX_BITS, Z_OFFSET, Z_SCALE, key_depth, rotation, zbuffer
@@ -32,11 +35,12 @@ from .shading import hash_noise, light, paint
 
 OUTPUTS = ("image", "labels", "sketch", "landmarks")
 NECK_FOLLOW = (0.45, 0.3, 0.5)     # fraction of the head's yaw, pitch, roll the neck follows
-_SKETCH_GROUP = torch.tensor([0, 1, 2, 2, 4, 4, 6, 1, 1, 1, 1, 11, 12, 13, 1, 1, 16, 17, 18])
+_SKETCH_GROUP = torch.tensor([0, 1, 2, 2, 4, 4, 6, 1, 1, 1, 1, 11, 12, 13, 1, 1, 16, 17, 18], dtype=torch.uint8)
+_EX = {n: i for i, n in enumerate(EXPRESSION_NAMES)}
 
 
 def hairline(app: dict, azim: torch.Tensor) -> torch.Tensor:
-    """Height (B, Nh) above which the scalp carries hair, per identity, around the head."""
+    """Height (B, A) above which the scalp carries hair, per identity, at azimuths (1, A)."""
     a = azim.abs()
     front = 0.62 + 0.3 * app["hairline"] + 0.08 * (a / 0.9) ** 2
     part_shift = 0.12 * app["hair_part"] * torch.sign(azim)        # the fringe falls to one side
@@ -49,27 +53,37 @@ def hairline(app: dict, azim: torch.Tensor) -> torch.Tensor:
     return torch.where(bald, torch.maximum(y, 0.95 - 0.7 * app["bald"] + 2.0 * (a < 1.1).float()), y)
 
 
-def hair_layer(app: dict, geo, noise: torch.Tensor):
-    """Hair thickness (B, Nh) along the mean normals and coverage mask (B, Nh)."""
+def hair_layer(app: dict, geo):
+    """Hair thickness (B, Nh) along the mean normals and coverage mask (B, Nh).
+
+    The hairline is evaluated on HAIR_BINS azimuths per identity and looked up per point.
+    """
     hs = geo.hair
-    height, azim = geo.aux[hs, 0][None], geo.aux[hs, 1][None]      # (1, Nh)
+    height = geo.aux[hs, 0][None]                                  # (1, Nh)
     hang = geo.side[hs][None] > 0.5
-    app = {k: v[:, None] for k, v in app.items()}
-    y0 = hairline(app, azim)
-    drop = HANG_Y - height
-    length = (app["hair_length"] - 0.4).clamp(0, 0.3) / 0.3 * 0.8 + (app["hair_length"] - 0.7).clamp(0, 0.3) / 0.3 * 1.25
-    cover = torch.where(hang, drop < length, height > y0)
-    full = (0.035 + 0.12 * app["hair_volume"]) * (0.6 + 0.4 * L.smoothstep(0.2, 0.9, height))
+    col = {k: v[:, None] for k, v in app.items()}
+    centres = (torch.arange(HAIR_BINS) + 0.5) / HAIR_BINS * 2 * math.pi - math.pi
+    y0 = hairline(col, centres[None])[:, geo.hair_bin]             # (B, Nh)
+    length = (col["hair_length"] - 0.4).clamp(0, 0.3) / 0.3 * 0.8 + (col["hair_length"] - 0.7).clamp(0, 0.3) / 0.3 * 1.25
+    cover = torch.where(hang, (HANG_Y - height) < length, height > y0)
+    full = (0.035 + 0.12 * col["hair_volume"]) * (0.6 + 0.4 * L.smoothstep(0.2, 0.9, height))
     ramp = ((height - y0) / 0.12).clamp(0.12, 1.0)
-    thick = torch.where(hang, full * 0.8 + 0.05, full * ramp) + app["hair_curl"] * 0.05 * noise
+    noise = hash_noise(geo.canon[hs], 25.0)[None] - 0.5
+    thick = torch.where(hang, full * 0.8 + 0.05, full * ramp) + col["hair_curl"] * 0.05 * noise
     return thick, cover
 
 
-def project(pw, cx, cy, scale):
-    """Canonical world (B, N, 3) -> pixel x, pixel y (B, N) and depth (B, N)."""
-    px = cx[:, None] + (pw[..., 0] - L.FRAME_CENTRE[0]) * scale[:, None]
-    py = cy[:, None] - (pw[..., 1] - L.FRAME_CENTRE[1]) * scale[:, None]
-    return px, py, pw[..., 2]
+def _transform(xyz, rot, cx, cy, scale):
+    """Rotate points (B, 3, n) about the pivot and project: pixel x, pixel y, depth (B, n).
+
+    w = R (p - pivot) + pivot; px = cx + s (w_x - frame_x); py = cy - s (w_y - frame_y).
+    """
+    piv = torch.tensor(L.PIVOT)[None, :, None]
+    w = torch.bmm(rot, xyz - piv)                                          # (B, 3, n)
+    s = scale[:, None]
+    px = (w[:, 0] + (L.PIVOT[0] - L.FRAME_CENTRE[0])).mul_(s).add_(cx[:, None])
+    py = (w[:, 1] + (L.PIVOT[1] - L.FRAME_CENTRE[1])).mul_(-s).add_(cy[:, None])
+    return px, py, w[:, 2] + L.PIVOT[2]
 
 
 def cloth_mask(res: int, cx, cy, scale) -> torch.Tensor:
@@ -96,7 +110,7 @@ def _downsample_labels(lab: torch.Tensor, ss: int) -> torch.Tensor:
     b, h, w = lab.shape
     blk = lab.view(b, h // ss, ss, w // ss, ss).permute(0, 1, 3, 2, 4).reshape(b, h // ss, w // ss, ss * ss)
     votes = (blk[..., :, None] == blk[..., None, :]).sum(-1)      # (b, H, W, ss^2) matches of each
-    votes = torch.where(blk == 0, 0, votes)
+    votes = torch.where(blk == 0, 0, votes)                         # background never outvotes
     best = votes.argmax(-1, keepdim=True)
     return blk.gather(-1, best)[..., 0]
 
@@ -120,89 +134,83 @@ def render(model: FaceModel, params: dict, size: int = 64, outputs=OUTPUTS) -> d
     geo = model.geometry(res)
     app = {n: ident[:, sl][:, 0] for n, sl in model.identity_slices.items() if n not in ("shape", "appearance")}
 
-    # 1. geometry: one GEMM for positions and normals of every point
+    # 1. geometry: positions and normals of every point, as planes (B, N) each
     coef = torch.cat([torch.ones(b, 1), ident[:, :ns], expr], 1)           # (B, K+1)
-    g = (coef @ geo.basis).view(b, -1, 6)                                  # (B, N, 6)
-    pos, nrm = g[..., :3], g[..., 3:]
+    g = geo.positions(coef)                                                # (B, 6, N)
+    hs, k = geo.hair, geo.neck_start
+    thick, cover = hair_layer(app, geo)
+    g[:, 0:3, hs] += thick[:, None] * geo.nrm0[hs].T[None]
     valid = torch.ones(b, geo.n_points, dtype=torch.bool)
-    hs = geo.hair
-    thick, cover = hair_layer(app, geo, hash_noise(geo.canon[hs], 25.0)[None] - 0.5)
-    pos[:, hs] += thick[..., None] * geo.nrm0[hs]
     valid[:, hs] = cover
     valid[:, geo.glasses] = (app["glasses"] > 0.5)[:, None]
 
     # 2. pose: head about the pivot, neck with part of the rotation; weak perspective
     rot_h = rotation(pose[:, 0], pose[:, 1], pose[:, 2])
     rot_n = rotation(*(pose[:, i] * NECK_FOLLOW[i] for i in range(3)))
-    pivot = torch.tensor(L.PIVOT)
-    k = geo.neck_start
-    pw = torch.empty_like(pos)
-    pw[:, :k] = (pos[:, :k] - pivot) @ rot_h.transpose(1, 2) + pivot
-    pw[:, k:] = (pos[:, k:] - pivot) @ rot_n.transpose(1, 2) + pivot
-    facing = torch.empty(b, geo.n_points)                                  # camera-space n_z
-    facing[:, :k] = (nrm[:, :k] * rot_h[:, None, 2]).sum(-1)
-    facing[:, k:] = (nrm[:, k:] * rot_n[:, None, 2]).sum(-1)
     scale = res / L.FRAME_UNITS * (1 + nuis[:, 9])
     cx, cy = res / 2 + nuis[:, 10] * res, res / 2 + nuis[:, 11] * res
-    px, py, depth = project(pw, cx, cy, scale)
+    px, py, depth = (torch.empty(b, geo.n_points) for _ in range(3))
+    facing = torch.empty(b, geo.n_points)                                  # camera-space n_z
+    for sl, rot in ((slice(0, k), rot_h), (slice(k, None), rot_n)):
+        px[:, sl], py[:, sl], depth[:, sl] = _transform(g[:, 0:3, sl], rot, cx, cy, scale)
+        facing[:, sl] = torch.bmm(rot[:, 2:3], g[:, 3:6, sl])[:, 0]
 
     # 3. visibility
     key = zbuffer(px, py, depth + geo.depth_bias, valid & (facing > -0.05), res)   # (B, res, res)
-    fg = key >= 0
     out = {}
 
-    # 4. deferred shading of the visible points
-    bi, yi, xi = fg.nonzero(as_tuple=True)
-    pid = key[bi, yi, xi] & ((1 << IDX_BITS) - 1)
-    part = geo.part[pid]
-    gid = bi * geo.n_points + pid
-    canon = geo.canon[pid]
-    eye_side = torch.where(canon[:, 0] < 0, EXPRESSION_NAMES.index("eye_close_r"), EXPRESSION_NAMES.index("eye_close_l"))
-    albedo, lab, spec, shin, wrap, ao = paint(
-        part, geo.side[pid], canon, geo.aux[pid], {n: v[bi] for n, v in app.items()},
-        expr[bi][:, [EXPRESSION_NAMES.index("gaze_x"), EXPRESSION_NAMES.index("gaze_y")]],
-        expr[bi, eye_side])
-    need_colour = "image" in outputs
-    lab_ss = torch.zeros(b, res, res, dtype=torch.long)
-    lab_ss[bi, yi, xi] = lab
-    cloth = cloth_mask(res, cx, cy, scale) & (~fg | (lab_ss == LABEL["neck"]))
+    # 4. deferred shading of the visible points (flat pixel index q = (b * res + y) * res + x)
+    kflat = key.view(-1)
+    q = (kflat >= 0).nonzero()[:, 0]
+    bi = torch.div(q, res * res, rounding_mode="floor")
+    pid = kflat[q] & ((1 << IDX_BITS) - 1)
+    albedo, lab, mat = paint(geo.paint, pid, bi, app, expr[:, [_EX["gaze_x"], _EX["gaze_y"]]],
+                             expr[:, _EX["eye_close_l"]], expr[:, _EX["eye_close_r"]], geo.canon)
+    lab_ss = torch.zeros(b * res * res, dtype=torch.uint8)
+    lab_ss[q] = lab.to(torch.uint8)
+    lab_ss = lab_ss.view(b, res, res)
+    cloth = cloth_mask(res, cx, cy, scale) & ((lab_ss == 0) | (lab_ss == LABEL["neck"]))
     lab_ss[cloth] = LABEL["cloth"]
-    if need_colour:
-        n_can = nrm.reshape(-1, 3)[gid]
-        rot = torch.where((part >= NECK)[:, None, None], rot_n[bi], rot_h[bi])
-        n_cam = (rot @ n_can[:, :, None])[:, :, 0]
-        n_cam = n_cam / n_cam.norm(dim=1, keepdim=True).clamp(min=1e-6)
-        rgb = light(albedo, n_cam, spec, shin, wrap, ao, illum[bi]).clamp(0, 1).sqrt()
-        img = background(nuis, res).clone()
-        img.permute(0, 2, 3, 1)[bi, yi, xi] = rgb
+    if "image" in outputs:
+        n = geo.n_points
+        base = bi * (6 * n) + pid
+        gf = g.view(-1)
+        n_can = torch.stack([gf[base + c * n] for c in (3, 4, 5)], 1)     # (F, 3) canonical normals
+        rots = torch.stack([rot_h, rot_n], 1).view(b * 2, 9)
+        r = rots[bi * 2 + (geo.part[pid] == NECK).long()]                  # (F, 9)
+        n_cam = torch.stack([(r[:, 3 * i:3 * i + 3] * n_can).sum(1) for i in range(3)], 1)
+        n_cam = n_cam * torch.rsqrt((n_cam * n_cam).sum(1, keepdim=True).clamp(min=1e-12))
+        rgb = light(albedo, n_cam, mat, illum[bi]).clamp(0, 1).sqrt()
+        img = background(nuis, res).permute(0, 2, 3, 1).contiguous()      # (B, res, res, 3)
+        img.view(-1, 3)[q] = rgb
         # clothing: flat colour shaded by the light's intensity, darker towards the bottom
         shade = (illum[:, 3] * 0.9 + 0.55 * illum[:, 2]).clamp(max=1.2)[:, None, None, None]
-        ramp = 1.0 - 0.25 * (torch.arange(res, dtype=torch.float32) / res)[None, None, :, None]
-        cloth_rgb = (nuis[:, 6:9, None, None] * shade * ramp).clamp(0, 1).expand(-1, -1, -1, res)
-        img = torch.where(cloth[:, None], cloth_rgb, img)
+        ramp = 1.0 - 0.25 * (torch.arange(res, dtype=torch.float32) / res)[None, :, None, None]
+        cloth_rgb = (nuis[:, None, None, 6:9] * shade * ramp).clamp(0, 1)
+        img = torch.where(cloth[..., None], cloth_rgb, img).permute(0, 3, 1, 2)
         img = F.avg_pool2d(img, ss) if ss > 1 else img
         empty = F.max_pool2d(lab_ss[:, None].float(), ss)[:, 0] == 0 if ss > 1 else lab_ss == 0
         out["image"] = torch.where(empty[:, None], background(nuis, size), img).contiguous()
     if "labels" in outputs:
-        out["labels"] = _downsample_labels(lab_ss, ss).to(torch.uint8)
+        out["labels"] = _downsample_labels(lab_ss, ss)
     if "sketch" in outputs:
-        out["sketch"] = sketch(lab_ss, key, ss, res, scale)
+        out["sketch"] = sketch(lab_ss, key, ss, scale)
     if "landmarks" in outputs:
         lm = (coef @ geo.lm_basis).view(b, -1, 3)
-        lw = (lm - pivot) @ rot_h.transpose(1, 2) + pivot
-        lx, ly, lz = project(lw, cx, cy, scale)
+        lx, ly, lz = _transform(lm.transpose(1, 2), rot_h, cx, cy, scale)
         ix, iy = lx.long().clamp(0, res - 1), ly.long().clamp(0, res - 1)
         zb = key_depth(key)[torch.arange(b)[:, None], iy, ix]
         zl = ((lz + Z_OFFSET) * Z_SCALE).long()
         inside = (lx >= 0) & (lx < res) & (ly >= 0) & (ly < res)
+        tol = (0.03 + 3.0 / scale)[:, None] * Z_SCALE                    # 3 mm + 3 pixels of slope
         out["landmarks"] = torch.stack([lx, ly], -1) / ss
-        out["landmarks_visible"] = inside & (zl >= zb - int(0.03 * Z_SCALE))
+        out["landmarks_visible"] = inside & (zl >= zb - tol.long())
     return out
 
 
-def sketch(lab_ss, key, ss, res, scale):
+def sketch(lab_ss, key, ss, scale):
     """Line drawing (B, 1, S, S): part boundaries and depth jumps, box-filtered to S."""
-    grp = _SKETCH_GROUP[lab_ss]
+    grp = _SKETCH_GROUP[lab_ss.long()]
     d = key_depth(key).float() / Z_SCALE
     jump = (4.0 / scale)[:, None, None]                                    # 4 pixels' worth of depth
     e = torch.zeros_like(grp, dtype=torch.bool)
@@ -210,4 +218,3 @@ def sketch(lab_ss, key, ss, res, scale):
     e[:, :-1, :] |= (grp[:, 1:, :] != grp[:, :-1, :]) | ((d[:, 1:, :] - d[:, :-1, :]).abs() > jump) & (grp[:, 1:, :] > 0)
     e = e.float()[:, None]
     return (F.avg_pool2d(e, ss) * ss).clamp(0, 1) if ss > 1 else e
-

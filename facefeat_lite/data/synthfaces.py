@@ -28,6 +28,7 @@ them into a data set that every later notebook trains on:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -41,7 +42,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from . import render as _render
-from .face_model import FaceModel, FaceModelConfig
+from .face_model import FaceModelConfig, get_model
 from .streams import Stream
 
 SPLITS = ("train", "val", "test", "judge")
@@ -50,6 +51,19 @@ _TWIN_OFFSET = 5_000_000          # twin of identity key k has key k + _TWIN_OFF
 _SHAPE_DONOR_OFFSET = 20_000_000  # ... and takes its shape from identity key k + this
 _MAX_SAMPLES = 1024               # sample key = identity key * _MAX_SAMPLES + j
 _PER_SAMPLE_GROUPS = ("expression", "pose", "illumination", "nuisance")
+# The modules whose code decides the pixels; their source is part of every cache key, so a
+# change to the renderer can never be served stale images from an old cache.
+_RENDERER_MODULES = ("face_model", "fields", "geometry", "labels", "layout", "parts", "raster",
+                     "render", "shading", "streams")
+
+
+@functools.lru_cache(maxsize=1)
+def renderer_version() -> str:
+    """A hash of the renderer's source code (12 hex digits)."""
+    h = hashlib.sha1()
+    for name in _RENDERER_MODULES:
+        h.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return h.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,7 @@ class SynthFacesConfig:
     def cache_key(self, split: str) -> str:
         """Hash of everything that determines the split's pixels."""
         blob = json.dumps({"config": dataclasses.asdict(self), "split": split,
-                           "renderer": _render.VERSION}, sort_keys=True, default=str)
+                           "renderer": renderer_version()}, sort_keys=True, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
@@ -100,7 +114,7 @@ def identities(config: SynthFacesConfig, split: str) -> dict[str, torch.Tensor]:
     the split has twins; ``twin_of[i]`` is the label of i's twin (-1 without one).
     """
     _check_split(split)
-    model = FaceModel.get(config.face_model)
+    model = get_model(config.face_model)
     n = config.n_ids(split)
     keys = torch.arange(n, dtype=torch.int64) + _SPLIT_OFFSET[split]
     params = model.sample_identity(config.seed, keys.numpy(), share_appearance=config.share_appearance)
@@ -124,7 +138,7 @@ def sample_parameters(config: SynthFacesConfig, split: str) -> dict[str, torch.T
     ``illumination``, ``nuisance``; each (N, D)) plus ``label`` and ``sample_index`` (the
     sample's position j within its identity), N = n_identities * samples_per_id.
     """
-    model = FaceModel.get(config.face_model)
+    model = get_model(config.face_model)
     ids = identities(config, split)
     m = config.samples_per_id
     label = torch.arange(len(ids["key"])).repeat_interleave(m)
@@ -140,7 +154,7 @@ def _render_split(config: SynthFacesConfig, split: str, folder: Path, batch: int
     """Render a split into ``folder`` (.npy files + meta.json)."""
     from tqdm.auto import tqdm
 
-    model = FaceModel.get(config.face_model)
+    model = get_model(config.face_model)
     p = sample_parameters(config, split)
     ids = identities(config, split)
     n, s = len(p["label"]), config.image_size
@@ -150,9 +164,10 @@ def _render_split(config: SynthFacesConfig, split: str, folder: Path, batch: int
     labels = mm("labels", (n, s, s), np.uint8)
     sketch = mm("sketch", (n, s, s), np.uint8)
     landmarks = visible = None
-    for lo in tqdm(range(0, n, batch), desc=f"rendering SynthFaces {split}", disable=not progress,
-                   unit_scale=batch, unit="img"):
+    bar = tqdm(total=n, desc=f"rendering SynthFaces {split}", disable=not progress, unit="img")
+    for lo in range(0, n, batch):
         hi = min(lo + batch, n)
+        bar.update(hi - lo)
         out = _render.render(model, {g: p[g][lo:hi] for g in ("identity",) + _PER_SAMPLE_GROUPS}, size=s)
         image[lo:hi] = (out["image"].clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
         labels[lo:hi] = out["labels"].numpy()
@@ -163,13 +178,14 @@ def _render_split(config: SynthFacesConfig, split: str, folder: Path, batch: int
             visible = mm("landmarks_visible", (n, k), np.bool_)
         landmarks[lo:hi] = out["landmarks"].numpy()
         visible[lo:hi] = out["landmarks_visible"].numpy()
+    bar.close()
     for arr in (image, labels, sketch, landmarks, visible):
         arr.flush()
     for name in ("label", "sample_index") + ("identity",) + _PER_SAMPLE_GROUPS:
         np.save(folder / f"{name}.npy", p[name].numpy())
     np.save(folder / "twin_of.npy", ids["twin_of"].numpy())
     meta = {"split": split, "n_samples": n, "n_identities": len(ids["key"]),
-            "config": dataclasses.asdict(config), "renderer": _render.VERSION}
+            "config": dataclasses.asdict(config), "renderer": renderer_version()}
     (folder / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
 
 
@@ -218,7 +234,7 @@ class SynthFaces(Dataset):
         self.sample_index = torch.from_numpy(np.array(self._arrays["sample_index"]))
         self.twin_of = torch.from_numpy(np.load(self.folder / "twin_of.npy"))  # (n_ids,)
         self.n_identities = len(self.twin_of)
-        self.model = FaceModel.get(self.config.face_model)
+        self.model = get_model(self.config.face_model)
 
     def __len__(self) -> int:
         return len(self.labels)

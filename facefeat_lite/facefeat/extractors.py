@@ -1,0 +1,249 @@
+"""FaceFeat-GAN's feature extractors E_id, E_1, E_2 and their losses (Eqs. 5, 7, 8).
+
+Notebook: ``01_feature_extraction``. Paper: Shen, Zhou, Luo, Tang, *FaceFeat-GAN: a Two-Stage
+Approach for Identity-Preserving Face Synthesis*, 2018, §3.1 "Feature extractors"
+(restated in ``docs/papers.md``). An image x (B, 3, S, S), floats in [-1, 1], is described by
+
+* f_id = E_id(x), 256-d identity (ResNet-50), trained by identity classification (Eq. 5);
+* f_1 = E_1(x), 30-d pose + expression (ResNet-18), regressed against 3DMM labels (Eq. 7);
+* f_2 = E_2(x), 256-d "everything else" (BEGAN encoder), learned only by reconstructing x
+  through the image generator G^I with E_id and E_1 frozen (Eq. 8).
+
+G^I takes ``[f_id (norm 16), f_1 (standardized), f_2 (norm 16)]`` (B × 542 by default).
+Why norm 16: a 256-d vector of unit-variance entries has norm ≈ √256 = 16, so both 256-d
+features enter G^I at the scale of the standardized f_1 (and of unit-variance noise).
+
+Choices and deviations (each a switch where cheap):
+
+* Eq. 5 with ||f_id|| = 64 is a *normalized softmax*. Following NormFace (Wang et al. 2017)
+  the class weights are l2-normalized too and the bias dropped, so logits = 64·cos(f, w_j)
+  (``normalize_weight=True``); ``False`` keeps the paper's literal W^T f + b with raw W.
+  ``head="arcface"`` swaps in ArcFace's additive angular margin (s = 64, m = 0.5).
+* Eq. 7's W_3d defaults to the inverse per-entry variance of the targets over the training
+  set, so every entry counts equally whatever its units (radians, coefficients). E_1's
+  network predicts the standardized f_1 directly; with that default, Eq. 7 on raw f_3d is
+  exactly the squared error on standardized entries.
+* Eq. 8's ||·||_1 is the mean absolute error per pixel (the sum divided by B·3·S·S).
+* Sizes (ResNet width/depths, BEGAN n) are knobs: the paper's values are the defaults,
+  the CPU preset shrinks them.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..nn.began import BeganDecoder, BeganEncoder
+from ..nn.resnet import ResNet, resnet18, resnet50
+
+__all__ = ["renormalize", "as_model_images", "freeze", "normalized_softmax_logits",
+           "arcface_logits", "weighted_squared_error", "inverse_variance_weights",
+           "IdentityExtractor", "PoseExpressionExtractor", "GeneralExtractor", "ImageGenerator",
+           "reconstruct", "e2_reconstruction_loss", "ID_TRAIN_NORM", "GEN_NORM"]
+
+ID_TRAIN_NORM = 64.0   # ||f_id|| while E_id trains (paper §3.1)
+GEN_NORM = 16.0        # ||f_id||, ||f_2|| as they enter G^I (≈ √256, see module docstring)
+
+
+def renormalize(f: torch.Tensor, norm: float = GEN_NORM) -> torch.Tensor:
+    """Rescale each row of f (B × d) to l2 norm ``norm``: ``norm · f / ||f||``."""
+    return norm * F.normalize(f, dim=-1)
+
+
+def as_model_images(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images in [0, 255] → floats in [-1, 1]; float images are returned as they are."""
+    return x.float().div(127.5).sub(1.0) if x.dtype == torch.uint8 else x
+
+
+def freeze(module: nn.Module) -> nn.Module:
+    """Pre-trained and frozen (§3.1): eval mode (BatchNorm statistics fixed), no grads."""
+    return module.eval().requires_grad_(False)
+
+
+def _backbone(arch: str, out_dim: int, width: int, depths: Sequence[int] | None, stem_stride: int) -> ResNet:
+    make = {"resnet18": resnet18, "resnet50": resnet50}[arch]
+    kw = {} if depths is None else {"depths": tuple(depths)}
+    return make(out_dim=out_dim, width=width, stem_stride=stem_stride, **kw)
+
+
+# --------------------------------------------------------------------------- E_id, Eq. 5
+
+
+def normalized_softmax_logits(f: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
+                              norm: float = ID_TRAIN_NORM, normalize_weight: bool = True) -> torch.Tensor:
+    """Eq. 5's logits W_id^T f_id + b_id with ||f_id|| fixed to ``norm``.
+
+    f: B × d, weight: N × d → B × N. ``normalize_weight`` (NormFace): w_j/||w_j||, so the
+    logits are ``norm · cos(f, w_j)``.
+    """
+    f = renormalize(f, norm)                                      # B × d, ||f|| = 64
+    w = F.normalize(weight, dim=1) if normalize_weight else weight  # N × d
+    logits = f @ w.T                                              # B × N
+    return logits if bias is None else logits + bias
+
+
+def arcface_logits(f: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, scale: float = ID_TRAIN_NORM,
+                   margin: float = 0.5, easy_margin: bool = False) -> torch.Tensor:
+    """ArcFace (Deng et al. 2019): s·cos(θ_y + m) on the target class, s·cos θ_j elsewhere.
+
+    cos(θ+m) is not monotone past θ = π − m; there the target logit uses cos θ − m·sin m
+    (insightface's threshold), or with ``easy_margin`` the margin applies only where cos θ > 0.
+    """
+    cos = (F.normalize(f, dim=1) @ F.normalize(weight, dim=1).T).clamp(-1.0, 1.0)  # B × N
+    sin = (1.0 - cos * cos).clamp_min(0.0).sqrt()
+    phi = cos * math.cos(margin) - sin * math.sin(margin)           # cos(θ + m)
+    if easy_margin:
+        phi = torch.where(cos > 0, phi, cos)
+    else:
+        phi = torch.where(cos > math.cos(math.pi - margin), phi, cos - math.sin(math.pi - margin) * margin)
+    target = F.one_hot(labels, cos.shape[1]).bool()                 # B × N
+    return scale * torch.where(target, phi, cos)
+
+
+class IdentityExtractor(nn.Module):
+    """E_id: image (B, 3, S, S) → f_id (B, 256) with ||f_id|| = 64; Eq. 5 classification loss
+
+    L_Eid = Σ_j −[l_id]_j · log softmax(W_id^T f_id + b_id)_j   over N training identities.
+    """
+
+    def __init__(self, n_ids: int, feat_dim: int = 256, arch: str = "resnet50", width: int = 64,
+                 depths: Sequence[int] | None = None, stem_stride: int = 1, train_norm: float = ID_TRAIN_NORM,
+                 head: str = "softmax", normalize_weight: bool = True, margin: float = 0.5,
+                 easy_margin: bool = False):
+        super().__init__()
+        if head not in ("softmax", "arcface"):
+            raise ValueError(f"head must be 'softmax' or 'arcface', got {head!r}")
+        self.backbone = _backbone(arch, feat_dim, width, depths, stem_stride)
+        self.weight = nn.Parameter(torch.randn(n_ids, feat_dim) * 0.01)   # W_id^T: N × 256
+        # Paper's b_id; dropped with normalized weights (NormFace) and for ArcFace.
+        self.bias = nn.Parameter(torch.zeros(n_ids)) if (head == "softmax" and not normalize_weight) else None
+        self.train_norm, self.head, self.normalize_weight = train_norm, head, normalize_weight
+        self.margin, self.easy_margin = margin, easy_margin
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return renormalize(self.backbone(x), self.train_norm)        # B × 256, norm 64
+
+    def for_generator(self, x: torch.Tensor) -> torch.Tensor:
+        """f_id as it enters G^I: renormalized to 16 (B × 256)."""
+        return renormalize(self.backbone(x), GEN_NORM)
+
+    def logits(self, f: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """B × N logits; ArcFace needs ``labels`` (without them: plain s·cos θ, for accuracy)."""
+        if self.head == "arcface" and labels is not None:
+            return arcface_logits(f, self.weight, labels, self.train_norm, self.margin, self.easy_margin)
+        return normalized_softmax_logits(f, self.weight, self.bias, self.train_norm,
+                                         self.normalize_weight or self.head == "arcface")
+
+    def loss(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Eq. 5, averaged over the batch."""
+        return F.cross_entropy(self.logits(self(x), labels), labels)
+
+
+# --------------------------------------------------------------------------- E_1, Eq. 7
+
+
+def weighted_squared_error(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Eq. 7: (p − t)^T W_3d (p − t) with W_3d = diag(w); B × d → mean over the batch."""
+    return ((pred - target).square() * w).sum(dim=-1).mean()
+
+
+def inverse_variance_weights(targets: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Default W_3d: 1 / Var(f_gt[:, j]) over the training targets (N × d → d)."""
+    return 1.0 / targets.double().var(dim=0, unbiased=False).clamp_min(eps).float()
+
+
+class PoseExpressionExtractor(nn.Module):
+    """E_1: image (B, 3, S, S) → standardized f_1 (B, 30); raw f_3d via :meth:`f3d`.
+
+    f_1 = (f_3d − μ) / σ with μ, σ per entry over the training set, kept as buffers (saved in
+    the state_dict); call :meth:`fit_standardizer` on the training targets before training.
+    """
+
+    def __init__(self, dim: int = 30, arch: str = "resnet18", width: int = 64,
+                 depths: Sequence[int] | None = None, stem_stride: int = 1):
+        super().__init__()
+        self.backbone = _backbone(arch, dim, width, depths, stem_stride)
+        self.register_buffer("f_mean", torch.zeros(dim))     # μ: 30
+        self.register_buffer("f_std", torch.ones(dim))       # σ: 30
+        self.register_buffer("fitted", torch.tensor(False))
+        self.dim = dim
+
+    @torch.no_grad()
+    def fit_standardizer(self, targets: torch.Tensor) -> None:
+        """Set μ, σ from raw training targets (N × 30); a constant entry gets σ = 1."""
+        t = targets.double()
+        std = t.std(dim=0, unbiased=False)
+        self.f_mean.copy_(t.mean(dim=0).float())
+        self.f_std.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)).float())
+        self.fitted.fill_(True)
+
+    def standardize(self, f3d: torch.Tensor) -> torch.Tensor:
+        return (f3d - self.f_mean) / self.f_std               # raw → f_1
+
+    def destandardize(self, f1: torch.Tensor) -> torch.Tensor:
+        return f1 * self.f_std + self.f_mean                  # f_1 → raw
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(x)                               # B × 30, standardized f_1
+
+    def f3d(self, x: torch.Tensor) -> torch.Tensor:
+        return self.destandardize(self(x))                    # B × 30, raw units
+
+    def default_weights(self) -> torch.Tensor:
+        """W_3d = 1/σ² (inverse variance over the training set)."""
+        return 1.0 / self.f_std.square()
+
+    def loss(self, x: torch.Tensor, f_gt: torch.Tensor, w3d: torch.Tensor | None = None) -> torch.Tensor:
+        """Eq. 7 on raw targets ``f_gt`` (B × 30); ``w3d=None`` → :meth:`default_weights`."""
+        if w3d is None:
+            if not bool(self.fitted):
+                raise RuntimeError("call fit_standardizer(train_targets) first (default W_3d = 1/σ²)")
+            w3d = self.default_weights()
+        return weighted_squared_error(self.f3d(x), f_gt, w3d)
+
+
+# --------------------------------------------------------------------------- E_2 and G^I, Eq. 8
+
+
+class GeneralExtractor(nn.Module):
+    """E_2: BEGAN encoder, image (B, 3, S, S) → f_2 (B, 256) renormalized to 16."""
+
+    def __init__(self, image_size: int = 64, dim: int = 256, n: int = 64, norm: float = GEN_NORM):
+        super().__init__()
+        self.encoder = BeganEncoder(image_size, dim, n)
+        self.norm = norm
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return renormalize(self.encoder(x), self.norm)       # B × 256, norm 16
+
+
+class ImageGenerator(nn.Module):
+    """G^I: BEGAN decoder over [f_id, f_1, f_2] (B × 542) → image (B, 3, S, S)."""
+
+    def __init__(self, image_size: int = 64, id_dim: int = 256, f1_dim: int = 30, f2_dim: int = 256, n: int = 64):
+        super().__init__()
+        self.decoder = BeganDecoder(image_size, id_dim + f1_dim + f2_dim, n)
+
+    def forward(self, f_id: torch.Tensor, f_1: torch.Tensor, f_2: torch.Tensor) -> torch.Tensor:
+        return self.decoder(torch.cat([f_id, f_1, f_2], dim=1))  # B × 542 → B × 3 × S × S
+
+
+def reconstruct(x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseExpressionExtractor,
+                e_2: GeneralExtractor, g_img: ImageGenerator) -> torch.Tensor:
+    """x^rec = G^I(f_id, f_1, E_2(x)); E_id and E_1 run without gradients (frozen)."""
+    if e_id.training or e_1.training:
+        raise ValueError("E_id and E_1 are frozen in Eq. 8: call freeze(e_id), freeze(e_1) first "
+                         "(in train mode their BatchNorm statistics would drift)")
+    with torch.no_grad():
+        f_id = e_id.for_generator(x)                          # B × 256, norm 16
+        f_1 = e_1(x)                                          # B × 30, standardized
+    return g_img(f_id, f_1, e_2(x))                           # B × 3 × S × S
+
+
+def e2_reconstruction_loss(x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseExpressionExtractor,
+                           e_2: GeneralExtractor, g_img: ImageGenerator) -> torch.Tensor:
+    """Eq. 8: L_E2 = || x − G^I(f_id, f_1, E_2(x)) ||_1 (mean over pixels); grads reach E_2, G^I only."""
+    return (x - reconstruct(x, e_id, e_1, e_2, g_img)).abs().mean()
