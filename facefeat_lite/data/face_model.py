@@ -98,7 +98,8 @@ class FaceModelConfig:
     seed: int = 20240611         # internal seed of the model itself (random bump fields)
     supersample: int = 2         # render at this many times the output size, then box-filter
     max_internal: int = 256      # cap on the supersampled resolution (large outputs use ss=1)
-    point_spacing: float = 1.0   # surface point spacing in supersampled pixels (2 x 2 splats)
+    point_spacing: float = 1.25  # surface point spacing in supersampled pixels (2 x 2 splats)
+    coarse_spacing: float = 1.5  # hair and neck: sparser points drawn as 3 x 3 splats
 
 
 class FaceModel:
@@ -191,8 +192,9 @@ class FaceModel:
 
     def geometry(self, internal: int) -> Geometry:
         """Point set + linear basis sampled for an internal resolution (cached)."""
-        spacing = FRAME_UNITS / internal * self.cfg.point_spacing
-        return build_geometry(self.cfg.n_shape, self.cfg.seed, self.cfg.shape_scale, round(spacing, 6))
+        px = FRAME_UNITS / internal                                   # one supersampled pixel
+        return build_geometry(self.cfg.n_shape, self.cfg.seed, self.cfg.shape_scale,
+                              round(px * self.cfg.point_spacing, 6), round(px * self.cfg.coarse_spacing, 6))
 
 
 @functools.lru_cache(maxsize=4)

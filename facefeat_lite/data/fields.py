@@ -19,12 +19,10 @@ point set when the model is built, so their cost does not matter at render time.
 """
 from __future__ import annotations
 
-import math
-
 import torch
 
 from .layout import (EAR_Y, EAR_Z, EYE_X, EYE_Y, JAW_HINGE, LIP_Y, MOUTH_HALF_W, NASION_Y, SUBNASALE_Y,
-                     bump, catmull_rom, gauss, lip_line, smoothstep)
+                     catmull_rom, gauss, lip_line, smoothstep)
 from .streams import Stream
 
 # part ids (shared with geometry/shading)
@@ -133,7 +131,7 @@ def _identity_named():
     F.append(("head_depth", lambda p, a: _vec(len(p), None, None, 0.07 * (p[:, 2] - 0.1) * smoothstep(0.1, -0.5, p[:, 2]))))
     F.append(("jaw_width", lambda p, a: _vec(len(p), 0.11 * p[:, 0] * smoothstep(-0.3, -0.85, p[:, 1]))))
     F.append(("jaw_angle", lambda p, a: _vec(len(p), torch.sign(p[:, 0]) * 0.035 * gauss(p[:, 0].abs(), p[:, 1], 0.5, -0.85, 0.14, 0.14))))
-    F.append(("chin_length", lambda p, a: _vec(len(p), None, -0.045 * smoothstep(-0.72, -1.0, p[:, 1]) * face(p[:, 2]))))
+    F.append(("chin_length", lambda p, a: _vec(len(p), None, -0.03 * smoothstep(-0.72, -1.1, p[:, 1]) * face(p[:, 2]))))
     F.append(("chin_width", lambda p, a: _vec(len(p), 0.3 * p[:, 0] * gauss(p[:, 0].abs(), p[:, 1], 0.0, -1.0, 0.25, 0.12))))
     F.append(("chin_protrusion", lambda p, a: _vec(len(p), None, None, 0.045 * gauss(p[:, 0].abs(), p[:, 1], 0, -0.97, 0.22, 0.14) * face(p[:, 2]))))
     F.append(("cheekbone_width", lambda p, a: _vec(len(p), torch.sign(p[:, 0]) * 0.045 * gauss(p[:, 0].abs(), p[:, 1], 0.6, -0.2, 0.15, 0.15))))
@@ -268,4 +266,12 @@ def expression_fields():
         "chin_raise": lambda p, a: _vec(len(p), None, 0.03 * g(p, 0, -0.9, 0.2, 0.18) * a["side"]),
         "lip_part": lambda p, a: _vec(len(p), None, g(p, 0, LIP_Y, 0.17, 0.05) * (0.012 * (1 - a["side"]) - 0.018 * a["side"])),
     }
-    return [(n, _gate(F[n], -0.45, -0.1)) for n in EXPRESSION_NAMES]
+    return [(n, _gain(_gate(F[n], -0.45, -0.1), EXPRESSION_GAIN.get(n, 1.0))) for n in EXPRESSION_NAMES]
+
+
+# the blendshapes above are anatomically sized; at 64 px a 5 mm mouth-corner move is one pixel,
+# so the mouth and brow shapes are exaggerated to stay visible (FaceFeat-GAN must regress them)
+EXPRESSION_GAIN = {n: 1.7 for n in ("smile", "smirk_l", "smirk_r", "lip_stretch", "mouth_corner_down", "pucker",
+                                    "mouth_sideways", "upper_lip_raise", "lower_lip_depress", "lip_part", "lip_funnel",
+                                    "cheek_puff", "lip_press", "chin_raise", "nose_wrinkle")}
+EXPRESSION_GAIN.update({n: 1.4 for n in ("brow_raise_l", "brow_raise_r", "brow_inner_raise", "frown", "squint", "eye_wide")})

@@ -48,6 +48,9 @@ class Geometry:
     aux: torch.Tensor        # (N, 2) part parameters (s, t) or hair (height, azimuth)
     nrm0: torch.Tensor       # (N, 3) unit mean normals (hair grows along them)
     depth_bias: torch.Tensor  # (N,) added to depth in the z-test only (lids over eyeballs, ...)
+    big: torch.Tensor        # (N,) bool: coarse points, drawn with 3 x 3 splats
+    lids: slice              # the eyelid sheet points
+    lid_delta: torch.Tensor  # (n_shape, n_lid*3) identity part of the closing vector (see below)
     neck_start: int          # points [neck_start:] are the neck (turns less than the head)
     hair: slice              # the hair points
     glasses: slice           # the spectacle frame points
@@ -199,23 +202,27 @@ def _landmark_params(head: Part):
 
 
 @functools.lru_cache(maxsize=8)
-def build_geometry(n_shape: int, seed: int, shape_scale: float, spacing: float) -> Geometry:
-    """Sample all parts at ``spacing`` and evaluate the linear basis (cached per arguments)."""
+def build_geometry(n_shape: int, seed: int, shape_scale: float, spacing: float, coarse: float) -> Geometry:
+    """Sample all parts at ``spacing`` (coarse parts at ``coarse``) and evaluate the linear
+    basis (cached per arguments)."""
     id_f, ex_f = identity_fields(n_shape, seed, shape_scale), expression_fields()
     pos, nrm, canon, side, aux, pid, bias, spans = [], [], [], [], [], [], [], {}
     count = 0
+    big = []
     for part in parts():
-        s, t = _grid(part, spacing)
+        h = coarse if part.coarse else spacing * (0.7 if part.pid == LID else 1.0)  # lids stretch
+        s, t = _grid(part, h)
         p, a = part.surface(s, t)
         keep = torch.ones(len(p), dtype=torch.bool) if part.keep is None else part.keep(p, a)
         s, t, p = s[keep], t[keep], p[keep]
         closed = p + a["lidvec"][keep]                              # lids are thinned closed
-        idx = _thin(closed, spacing)
+        idx = _thin(closed, h)
         b_pos, b_nrm, p0, a = evaluate(part, s[idx], t[idx], id_f, ex_f)
         pos.append(b_pos), nrm.append(b_nrm), canon.append(p0)
         side.append(a["side"]), aux.append(a["aux"]), pid.append(a["part"])
         n = len(p0)
-        bias.append(torch.full((n,), {EYE: -0.02, HAIR: 0.004, LID: 0.002}.get(part.pid, 0.0)))
+        bias.append(torch.full((n,), {EYE: -0.05, HAIR: 0.004, LID: 0.002}.get(part.pid, 0.0)))
+        big.append(torch.full((n,), part.coarse))
         spans.setdefault(part.pid, [count, count + n])[1] = count + n
         count += n
     basis = torch.cat([torch.cat(pos, 1), torch.cat(nrm, 1)], 2)    # (K+1, N, 6)
@@ -255,10 +262,36 @@ def build_geometry(n_shape: int, seed: int, shape_scale: float, spacing: float) 
         part, s, t = (head, u, v) if kind == "head" else (lid[u], v, 1.0)
         lm.append(evaluate(part, torch.tensor([s]), torch.tensor([t]), id_f, ex_f)[0])
     lm_basis = torch.cat(lm, 1)                                     # (K+1, 68, 3)
+    lids = slice(*spans[LID])
+    lid_delta = _lid_delta(can_all[lids], aux_all[lids], id_f)
     hs = slice(*spans[HAIR])
     hair_bin = ((aux_all[hs, 1] + math.pi) / (2 * math.pi) * HAIR_BINS).long().clamp(0, HAIR_BINS - 1)
     return Geometry(
         spacing=spacing, blocks=blocks_out, part=pid_all, side=side_all, canon=can_all, aux=aux_all,
-        nrm0=basis[0, :, 3:], depth_bias=torch.cat(bias)[order], neck_start=spans[NECK][0], hair=hs,
+        nrm0=basis[0, :, 3:], depth_bias=torch.cat(bias)[order], big=torch.cat(big)[order], neck_start=spans[NECK][0], hair=hs,
         glasses=slice(*spans[GLASSES]), lm_basis=lm_basis.reshape(lm_basis.shape[0], -1).contiguous(),
-        paint=paint_table(pid_all, side_all, can_all, aux_all), hair_bin=hair_bin)
+        paint=paint_table(pid_all, side_all, can_all, aux_all), hair_bin=hair_bin, lids=lids, lid_delta=lid_delta)
+
+
+def _lid_delta(canon, aux, id_fields):
+    """Bilinear correction of the eyelids: (n_shape, n_lid * 3).
+
+    A closing lid row sits at top' + c t (bottom' - top') where ' marks the identity-deformed
+    fissure edges. The linear model has top' + c t (bottom - top); the missing term is
+    c * t * sum_k alpha_k (D_k(bottom) - D_k(top)), linear in alpha for a given closure c,
+    so the renderer adds (alpha @ lid_delta) * c. Without it, large eyes never fully close.
+    """
+    rows = []
+    for side in (1.0, -1.0):
+        sel = torch.sign(canon[:, 0]) == side
+        s, t = aux[sel, 0], aux[sel, 1]
+        part = next(p for p in parts() if p.name == f"lid_{'l' if side > 0 else 'r'}")
+        top, a = part.surface(s, torch.ones_like(t))
+        bot = top + a["lidvec"]
+        a["nrm"] = torch.tensor([0.0, 0.0, 1.0]).expand_as(top)
+        a["part"] = torch.full((len(s),), LID, dtype=torch.long)
+        rows.append((sel, torch.stack([t[:, None] * (f(bot, a) - f(top, a)) for _, f in id_fields])))
+    out = torch.zeros(len(id_fields), len(canon), 3)
+    for sel, d in rows:
+        out[:, sel] = d
+    return out.reshape(len(id_fields), -1)

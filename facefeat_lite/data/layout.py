@@ -46,8 +46,8 @@ _KNOT_Y0, _KNOT_DY = CHIN_Y, 0.142
 _TABLE = torch.tensor([
     # W     front   back
     [0.00, 0.47, 0.47],    # -1.12 menton: the section closes under the chin
-    [0.30, 0.58, 0.05],    # -0.98
-    [0.46, 0.62, -0.30],   # -0.84 gonion level (jaw angle)
+    [0.32, 0.58, 0.05],    # -0.98
+    [0.48, 0.62, -0.30],   # -0.84 gonion level (jaw angle)
     [0.54, 0.64, -0.55],   # -0.69 mouth level
     [0.60, 0.66, -0.75],   # -0.55
     [0.65, 0.68, -0.90],   # -0.41 nose base

@@ -47,6 +47,7 @@ class Part:
     anchor: tuple | None = None  # rigid parts: fields are evaluated at this point only
     expressive: bool = False     # expression fields apply
     shaped: bool = True          # identity fields apply
+    coarse: bool = False         # sampled 1.5x sparser and drawn with 3 x 3 splats (hair, neck)
 
 
 def _attrs(n, side=None, aux=None, lidvec=None):
@@ -253,7 +254,7 @@ def parts() -> tuple[Part, ...]:
         Part("glasses", GLASSES, _glasses, (0.0, 4.0), (0.0, 1.0), (6.0, 0.12), _away_from((0.0, 0.0, GLASS_Z - 0.05)),
              anchor=(0.0, 0.05, 0.75)),
         Part("hair", HAIR, _hair, (0.0, math.pi + 2.05), (-math.pi, math.pi), (6.0, 5.2), _away_from((0, 0.0, -0.2)),
-             keep=_hair_keep),
+             keep=_hair_keep, coarse=True),
         Part("neck", NECK, _neck, (-1.9, 1.9), (L.NECK_BOTTOM, L.NECK_TOP), (1.9, 1.8), _away_from((0, 0, L.NECK_Z)),
-             shaped=False),
+             shaped=False, coarse=True),
     )

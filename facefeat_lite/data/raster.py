@@ -1,7 +1,8 @@
 """Point rasterizer with a z-buffer for SynthFaces (notebook `00_data`).
 
 Pure PyTorch, no compiled extension. Each point covers the 2 x 2 pixels whose centres are
-nearest to it (a "splat"); visibility is resolved with ONE integer key per point
+nearest to it (a "splat"; points of the sparser hair and neck cover the 3 x 3 pixels around
+the one they fall in); visibility is resolved with ONE integer key per point
 
     key = (quantised depth << 22) | point index
 
@@ -36,26 +37,35 @@ def rotation(yaw_deg: torch.Tensor, pitch_deg: torch.Tensor, roll_deg: torch.Ten
     return rz @ rx @ ry
 
 
-def zbuffer(px: torch.Tensor, py: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, res: int) -> torch.Tensor:
+def zbuffer(px: torch.Tensor, py: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, res: int,
+            big: torch.Tensor | None = None) -> torch.Tensor:
     """Winner keys (B, res, res) int64 (EMPTY where no point landed).
 
     px, py: (B, N) pixel coordinates (x right, y down; pixel (i, j) spans [j, j+1) x [i, i+1));
-    depth: (B, N) larger = nearer; valid: (B, N) bool (culled/hidden points are False).
+    depth: (B, N) larger = nearer; valid: (B, N) bool (culled/hidden points are False);
+    big: (N,) bool, points drawn as 3 x 3 splats centred on their pixel (sparser parts).
     """
     b, n = px.shape
     w = res + 2                                                        # one pixel of padding
     idx = valid.reshape(-1).nonzero()[:, 0]                            # compact the survivors
     bi = torch.div(idx, n, rounding_mode="floor")
-    ix = (px.reshape(-1)[idx] + 0.5).floor_().long()                   # left column of the splat, padded
-    iy = (py.reshape(-1)[idx] + 0.5).floor_().long()
-    inside = (ix >= 0) & (ix <= res) & (iy >= 0) & (iy <= res)
-    trash = b * w * w                                                  # off-image points land here
-    flat = torch.where(inside, (bi * w + iy) * w + ix, trash)
+    pi = idx - bi * n
+    x, y = px.reshape(-1)[idx], py.reshape(-1)[idx]
     zq = depth.reshape(-1)[idx].add_(Z_OFFSET).mul_(Z_SCALE).long().clamp_(0, (1 << 22) - 1)
-    key = (zq << IDX_BITS) | (idx - bi * n)
-    buf = torch.full((trash + w + 2,), EMPTY, dtype=torch.long)
-    for off in (0, 1, w, w + 1):                                       # the 2 x 2 splat
-        buf.scatter_reduce_(0, flat + off, key, reduce="amax")
+    key = (zq << IDX_BITS) | pi
+    trash = b * w * w                                                  # off-image points land here
+    buf = torch.full((trash + 2 * w + 3,), EMPTY, dtype=torch.long)
+    large = torch.zeros_like(pi, dtype=torch.bool) if big is None else big[pi]
+    for sel, shift, offs in ((~large, 0.5, (0, 1)), (large, 0.0, (-1, 0, 1))):
+        j = sel.nonzero()[:, 0]
+        ix = (x[j] + (1.0 - shift)).floor_().long()                    # splat anchor column, padded
+        iy = (y[j] + (1.0 - shift)).floor_().long()
+        inside = (ix >= -offs[0]) & (ix + offs[-1] <= res + 1) & (iy >= -offs[0]) & (iy + offs[-1] <= res + 1)
+        flat = torch.where(inside, (bi[j] * w + iy) * w + ix, trash + w + 1)
+        kj = key[j]
+        for dy in offs:
+            for dx in offs:
+                buf.scatter_reduce_(0, flat + (dy * w + dx), kj, reduce="amax")
     buf = buf[:trash].view(b, w, w)[:, 1:-1, 1:-1]
     return fill_cracks(buf)
 

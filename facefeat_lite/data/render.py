@@ -8,7 +8,8 @@ points or pixels):
    along the normals by the identity's volume, its coverage masked per identity;
 2. pose: rotate about the top of the neck (the neck itself follows only part of the turn),
    weak-perspective projection into a supersampled image (``model.internal_size``);
-3. visibility: back-face culling, 2 x 2 splats, an int64 z-buffer (``raster.py``);
+3. visibility: back-face culling, 2 x 2 (hair, neck: 3 x 3) splats, an int64 z-buffer
+   (``raster.py``);
 4. deferred shading of the winning point of each pixel (``shading.py``), clothing and the
    background as cheap image-space shapes;
 5. outputs at the requested size: box-filtered image, majority label map (a pixel is
@@ -26,14 +27,15 @@ import torch.nn.functional as F
 
 from . import layout as L
 from .face_model import FaceModel
-from .fields import EXPRESSION_NAMES, NECK
+from .fields import EXPRESSION_NAMES
 from .geometry import HAIR_BINS
 from .labels import LABEL
 from .parts import HANG_Y
 from .raster import IDX_BITS, Z_OFFSET, Z_SCALE, key_depth, rotation, zbuffer
-from .shading import hash_noise, light, paint
+from .shading import hash_noise, light, light_params, paint
 
 OUTPUTS = ("image", "labels", "sketch", "landmarks")
+CHUNK_PIXELS = 1 << 19             # supersampled pixels per internal chunk (B is split above it)
 NECK_FOLLOW = (0.45, 0.3, 0.5)     # fraction of the head's yaw, pitch, roll the neck follows
 _SKETCH_GROUP = torch.tensor([0, 1, 2, 2, 4, 4, 6, 1, 1, 1, 1, 11, 12, 13, 1, 1, 16, 17, 18], dtype=torch.uint8)
 _EX = {n: i for i, n in enumerate(EXPRESSION_NAMES)}
@@ -49,8 +51,7 @@ def hairline(app: dict, azim: torch.Tensor) -> torch.Tensor:
     y = fringe + (0.0 - fringe) * L.smoothstep(0.95, 1.2, a)     # temples down to the sideburns
     y = y + ((0.28 + (-0.6 - 0.28) * long) - y) * L.smoothstep(1.2, 1.3, a)   # round the ears
     y = y + (-0.55 - y) * L.smoothstep(1.7, 1.9, a)                 # the nape
-    bald = app["bald"] > 0.5
-    return torch.where(bald, torch.maximum(y, 0.95 - 0.7 * app["bald"] + 2.0 * (a < 1.1).float()), y)
+    return torch.where(app["bald"] > 0.5, torch.maximum(y, 2.0 * (a < 1.1).float()), y)   # bald: no front
 
 
 def hair_layer(app: dict, geo):
@@ -65,7 +66,8 @@ def hair_layer(app: dict, geo):
     centres = (torch.arange(HAIR_BINS) + 0.5) / HAIR_BINS * 2 * math.pi - math.pi
     y0 = hairline(col, centres[None])[:, geo.hair_bin]             # (B, Nh)
     length = (col["hair_length"] - 0.4).clamp(0, 0.3) / 0.3 * 0.8 + (col["hair_length"] - 0.7).clamp(0, 0.3) / 0.3 * 1.25
-    cover = torch.where(hang, (HANG_Y - height) < length, height > y0)
+    crown = torch.where(col["bald"] > 0.5, 0.9 - 0.5 * col["bald"], 9.0)   # bald: a horseshoe only
+    cover = torch.where(hang, (HANG_Y - height) < length, (height > y0) & (height < crown))
     full = (0.035 + 0.12 * col["hair_volume"]) * (0.6 + 0.4 * L.smoothstep(0.2, 0.9, height))
     ramp = ((height - y0) / 0.12).clamp(0.12, 1.0)
     noise = hash_noise(geo.canon[hs], 25.0)[None] - 0.5
@@ -91,8 +93,8 @@ def cloth_mask(res: int, cx, cy, scale) -> torch.Tensor:
     c = torch.arange(res, dtype=torch.float32) + 0.5
     x = (c[None, None, :] - cx[:, None, None]) / scale[:, None, None] + L.FRAME_CENTRE[0]
     y = (cy[:, None, None] - c[None, :, None]) / scale[:, None, None] + L.FRAME_CENTRE[1]
-    shoulder = -1.45 - 0.45 * L.smoothstep(0.45, 1.7, x.abs()) + 0.1 * (1 - (x / 0.45).clamp(-1, 1) ** 2)
-    neckline = -1.68 - 0.22 * (1 - (x / 0.5).clamp(-1, 1) ** 2)
+    shoulder = -1.38 - 0.42 * L.smoothstep(0.4, 1.6, x.abs()) + 0.1 * (1 - (x / 0.45).clamp(-1, 1) ** 2)
+    neckline = -1.58 - 0.2 * (1 - (x / 0.5).clamp(-1, 1) ** 2)
     return (y < shoulder) & ~((x.abs() < 0.5) & (y > neckline))
 
 
@@ -125,6 +127,17 @@ def render(model: FaceModel, params: dict, size: int = 64, outputs=OUTPUTS) -> d
     """
     if not 32 <= size <= 256:
         raise ValueError("size must be in [32, 256]")
+    res = model.internal_size(size)
+    chunk = max(1, CHUNK_PIXELS // (res * res))                           # keep buffers cache-sized
+    n = params["identity"].shape[0]
+    if n > chunk:
+        parts = [_render(model, {k: v[i:i + chunk] for k, v in params.items()}, size, outputs) for i in range(0, n, chunk)]
+        return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    return _render(model, params, size, outputs)
+
+
+def _render(model: FaceModel, params: dict, size: int, outputs) -> dict:
+    """Render one chunk of a batch (see :func:`render`)."""
     ident = params["identity"].float()
     expr, pose = params["expression"].float(), params["pose"].float()
     illum, nuis = params["illumination"].float(), params["nuisance"].float()
@@ -138,6 +151,9 @@ def render(model: FaceModel, params: dict, size: int = 64, outputs=OUTPUTS) -> d
     coef = torch.cat([torch.ones(b, 1), ident[:, :ns], expr], 1)           # (B, K+1)
     g = geo.positions(coef)                                                # (B, 6, N)
     hs, k = geo.hair, geo.neck_start
+    ls = geo.lids                                                          # bilinear eyelid term
+    clo = torch.where(geo.canon[ls, 0] > 0, expr[:, _EX["eye_close_l"], None], expr[:, _EX["eye_close_r"], None])
+    g[:, 0:3, ls] += ((ident[:, :ns] @ geo.lid_delta).view(b, -1, 3) * clo[..., None]).transpose(1, 2)
     thick, cover = hair_layer(app, geo)
     g[:, 0:3, hs] += thick[:, None] * geo.nrm0[hs].T[None]
     valid = torch.ones(b, geo.n_points, dtype=torch.bool)
@@ -156,7 +172,7 @@ def render(model: FaceModel, params: dict, size: int = 64, outputs=OUTPUTS) -> d
         facing[:, sl] = torch.bmm(rot[:, 2:3], g[:, 3:6, sl])[:, 0]
 
     # 3. visibility
-    key = zbuffer(px, py, depth + geo.depth_bias, valid & (facing > -0.05), res)   # (B, res, res)
+    key = zbuffer(px, py, depth + geo.depth_bias, valid & (facing > -0.05), res, geo.big)  # (B, res, res)
     out = {}
 
     # 4. deferred shading of the visible points (flat pixel index q = (b * res + y) * res + x)
@@ -164,8 +180,8 @@ def render(model: FaceModel, params: dict, size: int = 64, outputs=OUTPUTS) -> d
     q = (kflat >= 0).nonzero()[:, 0]
     bi = torch.div(q, res * res, rounding_mode="floor")
     pid = kflat[q] & ((1 << IDX_BITS) - 1)
-    albedo, lab, mat = paint(geo.paint, pid, bi, app, expr[:, [_EX["gaze_x"], _EX["gaze_y"]]],
-                             expr[:, _EX["eye_close_l"]], expr[:, _EX["eye_close_r"]], geo.canon)
+    albedo, lab, mat, is_neck = paint(geo.paint, pid, bi, app, expr[:, [_EX["gaze_x"], _EX["gaze_y"]]],
+                                      expr[:, _EX["eye_close_l"]], expr[:, _EX["eye_close_r"]], geo.canon)
     lab_ss = torch.zeros(b * res * res, dtype=torch.uint8)
     lab_ss[q] = lab.to(torch.uint8)
     lab_ss = lab_ss.view(b, res, res)
@@ -177,22 +193,25 @@ def render(model: FaceModel, params: dict, size: int = 64, outputs=OUTPUTS) -> d
         gf = g.view(-1)
         n_can = torch.stack([gf[base + c * n] for c in (3, 4, 5)], 1)     # (F, 3) canonical normals
         rots = torch.stack([rot_h, rot_n], 1).view(b * 2, 9)
-        r = rots[bi * 2 + (geo.part[pid] == NECK).long()]                  # (F, 9)
+        r = rots[bi * 2 + is_neck]                                         # (F, 9)
         n_cam = torch.stack([(r[:, 3 * i:3 * i + 3] * n_can).sum(1) for i in range(3)], 1)
         n_cam = n_cam * torch.rsqrt((n_cam * n_cam).sum(1, keepdim=True).clamp(min=1e-12))
-        rgb = light(albedo, n_cam, mat, illum[bi]).clamp(0, 1).sqrt()
-        img = background(nuis, res).permute(0, 2, 3, 1).contiguous()      # (B, res, res, 3)
-        img.view(-1, 3)[q] = rgb
+        lp = torch.cat([light_params(illum), illum[:, 4:5]], 1)[bi]       # (F, 10)
+        rgb = light(albedo, n_cam, mat, lp[:, :9], lp[:, 9]).clamp(0, 1).sqrt()
         # clothing: flat colour shaded by the light's intensity, darker towards the bottom
         shade = (illum[:, 3] * 0.9 + 0.55 * illum[:, 2]).clamp(max=1.2)[:, None, None, None]
         ramp = 1.0 - 0.25 * (torch.arange(res, dtype=torch.float32) / res)[None, :, None, None]
         cloth_rgb = (nuis[:, None, None, 6:9] * shade * ramp).clamp(0, 1)
-        img = torch.where(cloth[..., None], cloth_rgb, img).permute(0, 3, 1, 2)
+        img = torch.where(cloth[..., None], cloth_rgb, background(nuis, res).permute(0, 2, 3, 1))  # (B, res, res, 3)
+        img.view(-1, 3)[q] = rgb
+        img = img.permute(0, 3, 1, 2)
         img = F.avg_pool2d(img, ss) if ss > 1 else img
-        empty = F.max_pool2d(lab_ss[:, None].float(), ss)[:, 0] == 0 if ss > 1 else lab_ss == 0
-        out["image"] = torch.where(empty[:, None], background(nuis, size), img).contiguous()
-    if "labels" in outputs:
+        out["labels"] = _downsample_labels(lab_ss, ss)                     # bg only if all subsamples are
+        out["image"] = torch.where((out["labels"] == 0)[:, None], background(nuis, size), img).contiguous()
+    if "labels" in outputs and "labels" not in out:
         out["labels"] = _downsample_labels(lab_ss, ss)
+    elif "labels" not in outputs:
+        out.pop("labels", None)
     if "sketch" in outputs:
         out["sketch"] = sketch(lab_ss, key, ss, scale)
     if "landmarks" in outputs:

@@ -120,7 +120,9 @@ def paint_table(part, side, canon, aux) -> dict:
     src[gl], lab[gl] = FRAME, LABEL["eye_g"]
     f[gl, SPEC], f[gl, SHIN] = 0.5, 60.0
     f[:, MR:MB + 1] = mult
-    return {"f": f, "src": src, "label": lab, "flags": flags, "aux_t": aux[:, 1].clone()}
+    code = lab | (src << 5) | (flags << 8) | ((part == NECK).long() << 12)  # one int per point
+    return {"f": f[:, :DX].contiguous(), "eye_dir": f[:, DX:DZ + 1].contiguous(), "code": code.int(),
+            "aux_t": aux[:, 1].clone()}
 
 
 def skin_colour(tone: torch.Tensor, red: torch.Tensor) -> torch.Tensor:
@@ -155,8 +157,9 @@ def paint(tab: dict, pid, bi, app: dict, gaze, closure_l, closure_r, canon):
     pid, bi: (F,) point index and sample index of each pixel; app: (B,) appearance values;
     gaze (B, 2); closure_l/r (B,); canon (N, 3) canonical positions of the point set.
     """
-    f = tab["f"][pid]                                                      # (F, 11)
-    src, lab, flags = tab["src"][pid], tab["label"][pid], tab["flags"][pid]
+    f = tab["f"][pid]                                                      # (F, 8)
+    code = tab["code"][pid].long()
+    lab, src, flags = code & 31, (code >> 5) & 7, (code >> 8) & 15
     pal = palette(app)                                                     # (B, 8, 3)
     col = pal.view(-1, 3)[bi * pal.shape[1] + src] * f[:, MR:MB + 1]
 
@@ -205,30 +208,38 @@ def paint(tab: dict, pid, bi, app: dict, gaze, closure_l, closure_r, canon):
     if len(i):
         b = bi[i]
         g = torch.stack([torch.sin(0.45 * gaze[b, 0]), torch.sin(0.35 * gaze[b, 1]), torch.ones(len(i))], 1)
-        ang = torch.acos(((f[i, DX:DZ + 1] * g).sum(1) / g.norm(dim=1)).clamp(-1, 1))
+        ang = torch.acos(((tab["eye_dir"][pid[i]] * g).sum(1) / g.norm(dim=1)).clamp(-1, 1))
         hue, dark = app["eye_hue"][b], app["eye_dark"][b]
         iris = torch.where((hue < 0.5)[:, None], _mix(_rgb(0.30, 0.45, 0.66), _rgb(0.38, 0.45, 0.26), hue * 2),
                            _mix(_rgb(0.38, 0.45, 0.26), _rgb(0.30, 0.17, 0.08), hue * 2 - 1)) * (1 - 0.5 * dark)[:, None]
         sclera = _rgb(0.92, 0.89, 0.86)
         col[i] = torch.where((ang < 0.19)[:, None], _rgb(0.02, 0.02, 0.02), torch.where(
             (ang < 0.50)[:, None], iris * (0.8 + 0.3 * f[i, GRAIN:GRAIN + 1]), torch.where((ang < 0.56)[:, None], iris * 0.4, sclera)))
-    return col.clamp(0, 1) ** 2, lab, f
+    return col.clamp(0, 1) ** 2, lab, f, (code >> 12) & 1
 
 
-def light(albedo, normal, f, illum):
-    """Linear RGB (F, 3) of painted pixels; normal (F, 3) unit camera-space normals, f the
-    material rows of ``paint`` and illum (F, 6) (see face_model.ILLUMINATION)."""
+def light_params(illum: torch.Tensor) -> torch.Tensor:
+    """Per-sample lighting constants (B, 9): light dir, half vector, intensity, ambient, tint, k_s.
+
+    illum: (B, 6) illumination parameters (see face_model.ILLUMINATION).
+    """
     az, el = torch.deg2rad(illum[:, 0]), torch.deg2rad(illum[:, 1])
-    ce = torch.cos(el)
-    lx, ly, lz = torch.sin(az) * ce, torch.sin(el), torch.cos(az) * ce
-    inten, amb, tint, ks = illum[:, 2], illum[:, 3], illum[:, 4], illum[:, 5]
+    ldir = torch.stack([torch.sin(az) * torch.cos(el), torch.sin(el), torch.cos(az) * torch.cos(el)], 1)
+    h = ldir + torch.tensor([0.0, 0.0, 1.0])                             # h = normalise(l + v)
+    h = h / h.norm(dim=1, keepdim=True)
+    return torch.cat([ldir, h, illum[:, 2:3], illum[:, 3:4], illum[:, 5:6]], 1)
+
+
+def light(albedo, normal, f, lp, tint):
+    """Linear RGB (F, 3) of painted pixels; normal (F, 3) unit camera-space normals, f the
+    material rows of ``paint``, lp (F, 9) ``light_params`` rows, tint (F,) light tint."""
     nx, ny, nz = normal.unbind(1)
-    ndl = nx * lx + ny * ly + nz * lz
+    ndl = nx * lp[:, 0] + ny * lp[:, 1] + nz * lp[:, 2]
     wrap = f[:, WRAP]
     diff = ((ndl + wrap) / (1 + wrap)).clamp(min=0)
-    hn = torch.rsqrt(lx * lx + ly * ly + (lz + 1) ** 2)                   # h = normalise(l + v)
-    ndh = ((nx * lx + ny * ly + nz * (lz + 1)) * hn).clamp(min=0)
-    hi = ndh ** f[:, SHIN] * f[:, SPEC] * (0.4 + ks) * (ndl > 0).float() * inten
-    shade = (amb * (0.8 + 0.2 * ny) + inten * diff) * f[:, AO]
+    ndh = (nx * lp[:, 3] + ny * lp[:, 4] + nz * lp[:, 5]).clamp(min=0)
+    inten = lp[:, 6]
+    hi = ndh ** f[:, SHIN] * f[:, SPEC] * (0.4 + lp[:, 8]) * (ndl > 0).float() * inten
+    shade = (lp[:, 7] * (0.8 + 0.2 * ny) + inten * diff) * f[:, AO]
     tint_rgb = torch.stack([1 + 0.12 * tint, torch.ones_like(tint), 1 - 0.12 * tint], 1)
     return (albedo * shade[:, None] + hi[:, None]) * tint_rgb
