@@ -37,7 +37,7 @@ image_size: int = 64  # face image side in pixels (the papers: 128 for FaceFeat-
 n_train_ids: int = 200  # identities in the training split
 samples_per_id: int = 20  # images per training identity
 n_test_ids: int = 100  # identities in the test split (disjoint from training)
-check_steps: int = 600  # steps of the small identity classifier that checks the data
+check_steps: int = 1000  # steps of the small identity classifier that checks the data
 check_batch: int = 64  # its batch size
 check_width: int = 32  # its channel width
 

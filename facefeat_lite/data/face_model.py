@@ -98,7 +98,9 @@ class FaceModelConfig:
     seed: int = 20240611         # internal seed of the model itself (random bump fields)
     supersample: int = 2         # render at this many times the output size, then box-filter
     max_internal: int = 256      # cap on the supersampled resolution (large outputs use ss=1)
-    point_spacing: float = 1.25  # surface point spacing in supersampled pixels (2 x 2 splats)
+    point_spacing: float = 1.4   # surface point spacing in supersampled pixels (2 x 2 splats);
+                                 # 1.4 meets the speed floor (300 img/s at 64, 75 at 128) at the cost
+                                 # of a few more one-pixel holes than 1.0 (0.8 % vs 0.7 % of pixels)
     coarse_spacing: float = 1.5  # hair and neck: sparser points drawn as 3 x 3 splats
 
 
