@@ -69,16 +69,18 @@ def _to_float(images: torch.Tensor) -> torch.Tensor:
 
 
 def train_small_facenet(images: torch.Tensor, labels: torch.Tensor, steps: int = 600, batch: int = 64,
-                        width: int = 32, lr: float = 3e-3, seed: int = 0) -> tuple[SmallFaceNet, list[float]]:
+                        width: int = 32, lr: float = 3e-3, seed: int = 0, device: str = "cpu"
+                        ) -> tuple[SmallFaceNet, list[float]]:
     """Train a :class:`SmallFaceNet` on (N, 3, H, W) images (uint8 or [0, 1] float) and labels.
 
     Adam with a cosine learning-rate decay; light augmentation (random shifts of ±H/16 px and
-    brightness jitter) so the net cannot memorise exact pixels. Returns (model, loss per step).
+    brightness jitter) so the net cannot memorise exact pixels. The images stay on the CPU;
+    each batch moves to ``device``. Returns (model, loss per step).
     """
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     n_classes = int(labels.max()) + 1
-    net = SmallFaceNet(n_classes, width)
+    net = SmallFaceNet(n_classes, width).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1), pct_start=0.15)
     losses = []
@@ -92,7 +94,7 @@ def train_small_facenet(images: torch.Tensor, labels: torch.Tensor, steps: int =
         dx, dy = torch.randint(2 * pad + 1, (2,), generator=g).tolist()
         x = x[..., dy:dy + images.shape[-2], dx:dx + images.shape[-1]]
         x = x * (0.8 + 0.4 * torch.rand(batch, 1, 1, 1, generator=g))
-        loss = F.cross_entropy(net.logits(net(x)), labels[idx])
+        loss = F.cross_entropy(net.logits(net(x.to(device))), labels[idx].to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -106,12 +108,13 @@ def train_small_facenet(images: torch.Tensor, labels: torch.Tensor, steps: int =
 def embed(net: SmallFaceNet, images: torch.Tensor, batch: int = 500) -> torch.Tensor:
     """L2-normalized embeddings of (N, 3, H, W) images -> (N, emb_dim)."""
     net.eval()
-    out = [F.normalize(net(_to_float(images[i:i + batch])), dim=1) for i in range(0, len(images), batch)]
+    device = next(net.parameters()).device
+    out = [F.normalize(net(_to_float(images[i:i + batch]).to(device)), dim=1).cpu() for i in range(0, len(images), batch)]
     return torch.cat(out)
 
 
 def identity_check(train_ds, test_ds, steps: int = 600, batch: int = 64, width: int = 32,
-                   holdout: float = 0.2, n_pairs: int = 2000, seed: int = 0) -> CheckResult:
+                   holdout: float = 0.2, n_pairs: int = 2000, seed: int = 0, device: str = "cpu") -> CheckResult:
     """The separability check on two SynthFaces splits (training and unseen identities).
 
     The last ``holdout`` fraction of each training identity's samples is kept out of training
@@ -126,10 +129,11 @@ def identity_check(train_ds, test_ds, steps: int = 600, batch: int = 64, width: 
     data = train_ds.batch(slice(None), ("image", "identity"))
     images = (data["image"] * 255).round().to(torch.uint8)          # keep the training set compact
     t0 = time.perf_counter()
-    net, losses = train_small_facenet(images[~is_hold], data["identity"][~is_hold], steps, batch, width, seed=seed)
+    net, losses = train_small_facenet(images[~is_hold], data["identity"][~is_hold], steps, batch, width,
+                                      seed=seed, device=device)
     train_s = time.perf_counter() - t0
     with torch.no_grad():
-        logits = torch.cat([net.logits(net(_to_float(images[is_hold][i:i + 500])))
+        logits = torch.cat([net.logits(net(_to_float(images[is_hold][i:i + 500]).to(device))).cpu()
                             for i in range(0, int(is_hold.sum()), 500)])
     ident = metrics.identification_accuracy(logits, data["identity"][is_hold])
 

@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 00 · SynthFaces — the face data set every notebook trains on
 #
@@ -24,7 +39,8 @@
 #
 # Package code: `facefeat_lite.data` (`face_model`, `render`, `synthfaces`, `real`) and
 # `facefeat_lite.identity_check`. At the default parameters this notebook takes about
-# 3 minutes on a 2-core CPU; set `FACEFEAT_SMOKE=1` for a 30-second smoke run.
+# 5 minutes on a 2-core CPU (most of it training the two small CNNs of section 4); set
+# `FACEFEAT_SMOKE=1` for a one-minute smoke run.
 
 # %% tags=["parameters"]
 seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
@@ -282,7 +298,8 @@ print(f"{images_per_s:.0f} images/s at {P.image_size}x{P.image_size} with all ou
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-full = identity_check(train, test, steps=P.check_steps, batch=P.check_batch, width=P.check_width, seed=P.seed)
+full = identity_check(train, test, steps=P.check_steps, batch=P.check_batch, width=P.check_width, seed=P.seed,
+                      device=P.device)
 print(f"identification (held-out images of training identities): {100 * full.identification_acc:.1f} %")
 print(f"verification, unseen identities:                        {full.verification}")
 print(f"verification, unseen identities vs their shape twins:   {full.verification_hard}")
@@ -302,7 +319,8 @@ shape_cfg = SynthFacesConfig(seed=P.seed, image_size=P.image_size, n_train_ids=P
                              samples_per_id=P.samples_per_id, n_test_ids=P.n_test_ids, share_appearance=True)
 shape_train = SynthFaces("train", shape_cfg, P.data_path / "cache")
 shape_test = SynthFaces("test", shape_cfg, P.data_path / "cache")
-shape = identity_check(shape_train, shape_test, steps=P.check_steps, batch=P.check_batch, width=P.check_width, seed=P.seed)
+shape = identity_check(shape_train, shape_test, steps=P.check_steps, batch=P.check_batch, width=P.check_width,
+                       seed=P.seed, device=P.device)
 print(f"shape only — identification: {100 * shape.identification_acc:.1f} %, verification: {shape.verification}")
 
 fig = fig_size(9, 1.6)

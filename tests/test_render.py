@@ -106,8 +106,10 @@ def test_yaw_moves_landmarks_and_hides_the_far_eye():
             vis = out["landmarks_visible"]
     xs = torch.stack(xs, 1)
     assert (xs[:, 1:] > xs[:, :-1]).all()                               # yaw > 0 turns the nose right
+    left0, _ = eye_pixels[2]
     left60, right60 = eye_pixels[-1]
-    assert (left60 < 0.5 * right60).all()                               # the subject's left eye turns away
+    assert (left60 < 0.5 * left0).all()                                 # the subject's left eye turns away
+    assert (left60 < right60).all()                                     # ... and shows less than the near one
     assert vis[:, 9:17].float().mean() < vis[:, :8].float().mean()      # the far jaw line is hidden
 
 
