@@ -73,7 +73,7 @@ def train_small_facenet(images: torch.Tensor, labels: torch.Tensor, steps: int =
                         ) -> tuple[SmallFaceNet, list[float]]:
     """Train a :class:`SmallFaceNet` on (N, 3, H, W) images (uint8 or [0, 1] float) and labels.
 
-    Adam with a cosine learning-rate decay; light augmentation (random shifts of ±H/16 px and
+    Adam with a one-cycle schedule (short warm-up, then cosine decay); light augmentation (random shifts of ±H/16 px and
     brightness jitter) so the net cannot memorise exact pixels. The images stay on the CPU;
     each batch moves to ``device``. Returns (model, loss per step).
     """

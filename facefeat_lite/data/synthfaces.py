@@ -43,7 +43,6 @@ from torch.utils.data import Dataset
 
 from . import render as _render
 from .face_model import FaceModelConfig, get_model
-from .streams import Stream
 
 SPLITS = ("train", "val", "test", "judge")
 _SPLIT_OFFSET = {"train": 0, "val": 1_000_000, "test": 2_000_000, "judge": 3_000_000}
@@ -181,7 +180,7 @@ def _render_split(config: SynthFacesConfig, split: str, folder: Path, batch: int
     bar.close()
     for arr in (image, labels, sketch, landmarks, visible):
         arr.flush()
-    for name in ("label", "sample_index") + ("identity",) + _PER_SAMPLE_GROUPS:
+    for name in ("label", "sample_index", "identity") + _PER_SAMPLE_GROUPS:
         np.save(folder / f"{name}.npy", p[name].numpy())
     np.save(folder / "twin_of.npy", ids["twin_of"].numpy())
     meta = {"split": split, "n_samples": n, "n_identities": len(ids["key"]),
