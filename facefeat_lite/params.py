@@ -1,7 +1,8 @@
 """Notebook parameters: one typed dataclass per notebook, checked where papermill does not.
 
 Every notebook ``notebooks/NN_name.ipynb`` starts with a papermill ``parameters`` cell. That
-cell mirrors a dataclass registered here under the notebook's stem (same names, same order,
+cell mirrors a dataclass registered under the notebook's stem (declared in
+:mod:`facefeat_lite.notebook_params`, with the machinery here; same names, same order,
 same defaults; ``tests/test_params.py`` keeps them in step). The cell after it calls::
 
     P = DataParams.from_globals(globals())
@@ -42,7 +43,6 @@ __all__ = [
     "ParameterError",
     "NotebookParams",
     "CommonParams",
-    "DataParams",
     "REGISTRY",
     "register",
     "all_fields",
@@ -394,25 +394,6 @@ def all_fields() -> dict[str, Any]:
     return out
 
 
-# --------------------------------------------------------------------------- notebooks' params
-
-
-@register("00_data")
-@dataclasses.dataclass(repr=False)
-class DataParams(CommonParams):
-    """00_data: SynthFaces, the embedded face data set (facefeat_lite.data.synthfaces)."""
-
-    SMOKE: ClassVar[dict[str, Any]] = {
-        "n_train_ids": 24, "samples_per_id": 6, "n_test_ids": 12, "check_steps": 30}
-
-    n_train_ids: int = 200  # identities in the training split
-    samples_per_id: int = 20  # images per training identity
-    n_test_ids: int = 100  # identities in the test split (disjoint from training)
-    check_steps: int = 1000  # steps of the small identity classifier that checks the data
-    check_batch: int = 64  # its batch size
-    check_width: int = 32  # its channel width
-
-
 # --------------------------------------------------------------------------- parameter sets
 
 
@@ -610,6 +591,8 @@ def _main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cell", metavar="STEM", help="print the parameters cell of notebook STEM")
     ap.add_argument("--check", metavar="YAML", help="validate a parameter-set file")
     args = ap.parse_args(argv)
+    # Under ``python -m`` this file runs as __main__; the notebooks register in the real module.
+    from facefeat_lite.params import REGISTRY, load_parameter_set, render_parameters_cell
     if args.cell:
         if args.cell not in REGISTRY:
             print(f"unknown notebook {args.cell!r}; registered: {sorted(REGISTRY)}")
@@ -623,6 +606,17 @@ def _main(argv: list[str] | None = None) -> int:
             return 2
         print(f"{args.check}: ok")
     return 0
+
+
+# Every notebook's dataclass lives in notebook_params (this import registers them); names such as
+# ``DataParams`` stay importable from here.
+from . import notebook_params as _notebook_params  # noqa: E402
+
+
+def __getattr__(name: str):
+    if name.endswith("Params") and hasattr(_notebook_params, name):
+        return getattr(_notebook_params, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

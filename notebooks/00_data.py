@@ -39,7 +39,7 @@
 #
 # Package code: `facefeat_lite.data` (`face_model`, `render`, `synthfaces`, `real`) and
 # `facefeat_lite.identity_check`. At the default parameters this notebook takes about
-# 5 minutes on a 2-core CPU (most of it training the two small CNNs of section 4); set
+# 6 minutes on a 2-core CPU (most of it training the two small CNNs of section 4); set
 # `FACEFEAT_SMOKE=1` for a one-minute smoke run.
 
 # %% tags=["parameters"]
@@ -51,14 +51,14 @@ dataset: str = "synthfaces"  # "synthfaces", or a real set (facefeat_lite.data.r
 data_root: str = ""  # a real data set's root folder ("" for SynthFaces)
 image_size: int = 64  # face image side in pixels (the papers: 128 for FaceFeat-GAN)
 n_train_ids: int = 200  # identities in the training split
-samples_per_id: int = 20  # images per training identity
-n_test_ids: int = 100  # identities in the test split (disjoint from training)
+samples_per_id: int = 40  # images per training identity
+n_test_ids: int = 50  # identities in the test split (disjoint from training)
 check_steps: int = 1000  # steps of the small identity classifier that checks the data
 check_batch: int = 64  # its batch size
 check_width: int = 32  # its channel width
 
 # %% [markdown]
-# The cell above is papermill's `parameters` cell; `DataParams` (in `facefeat_lite/params.py`)
+# The cell above is papermill's `parameters` cell; `DataParams` (in `facefeat_lite/notebook_params.py`)
 # checks it: an unknown name or a wrong type stops the notebook here with one clear error.
 
 # %%

@@ -79,9 +79,12 @@ APPEARANCE = [
     ("freckles", 0.0, _sometimes(0.15, 0.3, 1.0)),
 ]
 
-# expression entries: probability of being active and value range when active
-_EXPR = {"smile": (0.5, 0.0, 1.0), "jaw_open": (0.35, 0.0, 1.0), "eye_close_l": (0.08, 0.5, 1.0),
-         "eye_close_r": (0.08, 0.5, 1.0), "gaze_x": (1.0, -1.0, 1.0), "gaze_y": (1.0, -0.7, 0.7),
+# expression entries: probability of being active and value range when active. An active
+# blendshape is at least 0.2-0.3 strong (a weaker one changes a few pixels at 64 px), and the
+# gaze is off-centre in 40 % of the faces (most photos look at the camera; at 64 px the iris
+# moves by about one pixel, so a gaze always on would be mostly invisible variance in f_3d).
+_EXPR = {"smile": (0.5, 0.2, 1.0), "jaw_open": (0.35, 0.2, 1.0), "eye_close_l": (0.08, 0.5, 1.0),
+         "eye_close_r": (0.08, 0.5, 1.0), "gaze_x": (0.4, -1.0, 1.0), "gaze_y": (0.4, -0.7, 0.7),
          "jaw_sideways": (0.15, -1.0, 1.0), "mouth_sideways": (0.15, -1.0, 1.0)}
 POSE_NAMES = ["yaw_deg", "pitch_deg", "roll_deg"]
 POSE_SIGMA_LIMIT = [(28.0, 60.0), (10.0, 25.0), (6.0, 15.0)]
@@ -142,7 +145,7 @@ class FaceModel:
         if group == "expression":
             cols = []
             for name in EXPRESSION_NAMES:
-                p, lo, hi = _EXPR.get(name, (0.18, 0.0, 1.0))
+                p, lo, hi = _EXPR.get(name, (0.18, 0.3, 1.0))
                 on, val = st.bernoulli(1, p)[:, 0], st.uniform(1, lo, hi)[:, 0]
                 cols.append(on * val)
             x = torch.stack(cols, 1)

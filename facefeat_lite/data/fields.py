@@ -270,8 +270,13 @@ def expression_fields():
 
 
 # the blendshapes above are anatomically sized; at 64 px a 5 mm mouth-corner move is one pixel,
-# so the mouth and brow shapes are exaggerated to stay visible (FaceFeat-GAN must regress them)
-EXPRESSION_GAIN = {n: 1.7 for n in ("smile", "smirk_l", "smirk_r", "lip_stretch", "mouth_corner_down", "pucker",
-                                    "mouth_sideways", "upper_lip_raise", "lower_lip_depress", "lip_part", "lip_funnel",
-                                    "cheek_puff", "lip_press", "chin_raise", "nose_wrinkle")}
-EXPRESSION_GAIN.update({n: 1.4 for n in ("brow_raise_l", "brow_raise_r", "brow_inner_raise", "frown", "squint", "eye_wide")})
+# so every shape is exaggerated to stay visible: E_1 (FaceFeat-GAN Eq. 7) must regress them from
+# 64 px images (notebook 01 measures it). Gains 1.7 / 1.4 left most of them at a few pixels of
+# change and an R² near zero; these move the mouth, brows and eyes by 2-4 px.
+EXPRESSION_GAIN = {n: 2.0 for n in EXPRESSION_NAMES}
+EXPRESSION_GAIN.update({n: 3.4 for n in ("smile", "smirk_l", "smirk_r", "lip_stretch", "mouth_corner_down", "pucker",
+                                         "mouth_sideways", "upper_lip_raise", "lower_lip_depress", "lip_part",
+                                         "lip_funnel", "cheek_puff", "lip_press", "chin_raise", "nose_wrinkle")})
+EXPRESSION_GAIN.update({n: 2.8 for n in ("brow_raise_l", "brow_raise_r", "brow_inner_raise", "frown", "squint",
+                                         "eye_wide")})
+EXPRESSION_GAIN.update({"jaw_open": 1.3, "eye_close_l": 1.0, "eye_close_r": 1.0})

@@ -36,7 +36,7 @@ PIVOT = (0.0, -0.50, -0.20)          # head rotation centre (top of the neck)
 NECK_R, NECK_Z, NECK_TOP, NECK_BOTTOM = (0.50, 0.46), -0.22, -0.45, -2.20
 
 # --- image framing -------------------------------------------------------------------------
-FRAME_UNITS = 3.30                   # the image spans 3.3 units (330 mm) vertically
+FRAME_UNITS = 2.60                   # the image spans 2.6 units (260 mm) vertically
 FRAME_CENTRE = (0.0, -0.28)          # canonical point at the image centre (about the nose)
 
 # --- base head profile ---------------------------------------------------------------------

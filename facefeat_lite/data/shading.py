@@ -207,7 +207,7 @@ def paint(tab: dict, pid, bi, app: dict, gaze, closure_l, closure_r, canon):
     i = (src == EYEC).nonzero()[:, 0]
     if len(i):
         b = bi[i]
-        g = torch.stack([torch.sin(0.45 * gaze[b, 0]), torch.sin(0.35 * gaze[b, 1]), torch.ones(len(i))], 1)
+        g = torch.stack([torch.sin(0.7 * gaze[b, 0]), torch.sin(0.55 * gaze[b, 1]), torch.ones(len(i))], 1)
         ang = torch.acos(((tab["eye_dir"][pid[i]] * g).sum(1) / g.norm(dim=1)).clamp(-1, 1))
         hue, dark = app["eye_hue"][b], app["eye_dark"][b]
         iris = torch.where((hue < 0.5)[:, None], _mix(_rgb(0.30, 0.45, 0.66), _rgb(0.38, 0.45, 0.26), hue * 2),

@@ -209,15 +209,24 @@ class PoseExpressionExtractor(nn.Module):
 
 
 class GeneralExtractor(nn.Module):
-    """E_2: BEGAN encoder, image (B, 3, S, S) → f_2 (B, 256) renormalized to 16."""
+    """E_2: BEGAN encoder, image (B, 3, S, S) → f_2 (B, 256) renormalized to 16.
+
+    Deviation: the code is standardized per entry (BatchNorm without affine parameters)
+    before the renormalization. A fresh encoder's outputs share a large common component
+    (ELU features have a positive mean), so after renormalizing, every image's f_2 points
+    the same way and G^I learns to ignore it; standardizing first makes the entries unit
+    variance across images — the "256 unit-variance entries, norm ≈ 16" picture the
+    renormalization assumes — and E_2 starts carrying information from the first steps.
+    """
 
     def __init__(self, image_size: int = 64, dim: int = 256, n: int = 64, norm: float = GEN_NORM):
         super().__init__()
         self.encoder = BeganEncoder(image_size, dim, n)
+        self.standardize = nn.BatchNorm1d(dim, affine=False)
         self.norm = norm
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return renormalize(self.encoder(x), self.norm)       # B × 256, norm 16
+        return renormalize(self.standardize(self.encoder(x)), self.norm)   # B × 256, norm 16
 
 
 class ImageGenerator(nn.Module):

@@ -1,0 +1,291 @@
+"""Training recipes for E_id (Eq. 5), E_1 (Eq. 7) and E_2 + G^I (Eq. 8), with load-or-train.
+
+Notebook: ``01_feature_extraction``; later notebooks call the same functions and get the
+cached models back (same config → same checkpoint file, nothing retrains). FaceFeat-GAN
+§3.1 trains the extractors one after the other: E_id and E_1 on their labels, then, with both
+frozen, E_2 together with a first image generator G^I through reconstruction alone. This
+module is that order, one function per model::
+
+    e_id = train_e_id(train_set, train_idx, EidConfig())          # Eq. 5
+    e_1  = train_e1(train_set, train_idx, E1Config())             # Eq. 7
+    e_2  = train_e2(train_set, train_idx, E2Config(), e_id, e_1)  # Eq. 8 (returns E_2 and G^I)
+
+Each returns a :class:`Trained` (the frozen model, its loss history, seconds trained). The
+checkpoint name is the model's, its config the dataclass + a description of the data (+ the
+configs of the frozen models it builds on), so changing any of them retrains only what
+depends on it. Optimiser: Adam. ``schedule="onecycle"`` (CPU presets: a short warm-up then
+cosine decay, which makes a few hundred steps count) or ``"step"`` (the paper, §4: constant
+``lr`` = 8e-5, then ``lr_late`` = 5e-5 from ``decay_step`` = 100k).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+import torch.nn as nn
+
+from .. import metrics
+from ..data.faceset import FaceSet, augment, to_model
+from ..train.checkpoint import config_hash, load_or_train
+from ..train.core import ProgressBar, TrainState, fit, seed_everything
+from .extractors import (GeneralExtractor, IdentityExtractor, ImageGenerator, PoseExpressionExtractor,
+                         e2_reconstruction_loss, freeze, reconstruct)
+
+__all__ = ["TrainConfig", "EidConfig", "E1Config", "E2Config", "Trained", "make_scheduler",
+           "train_models", "train_e_id", "train_e1", "train_e2", "build_e_id", "build_e1", "build_e2",
+           "predict", "identification_accuracy", "e1_r2", "e2_l1", "index_hash"]
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings every recipe shares (CPU-preset defaults)."""
+
+    steps: int = 400
+    batch: int = 64
+    lr: float = 2e-3
+    schedule: str = "onecycle"      # "onecycle" (CPU) | "step" (paper: lr → lr_late at decay_step)
+    lr_late: float = 5e-5
+    decay_step: int = 100_000
+    weight_decay: float = 0.0
+    augment: bool = True            # random shift ±S/16 px + brightness ±20 %
+    flip: bool = False              # + random horizontal mirror (identity only: it flips yaw)
+    seed: int = 0
+    ckpt_every: int = 0             # partial checkpoint (resume) period; 0 = every 5 % of steps (≥ 100)
+
+
+@dataclass
+class EidConfig(TrainConfig):
+    """E_id: ResNet (paper: ResNet-50, width 64) + normalized softmax at norm 64 (Eq. 5)."""
+
+    arch: str = "resnet18"
+    width: int = 16
+    depths: list[int] = field(default_factory=lambda: [1, 1, 1, 1])
+    stem_stride: int = 2
+    feat_dim: int = 256
+    head: str = "softmax"           # or "arcface" (margin below)
+    margin: float = 0.5
+    train_norm: float = 64.0        # ||f_id|| in Eq. 5's logits (the paper's 64)
+    normalize_weight: bool = True   # NormFace's unit-norm class weights; False = Eq. 5's raw W, b
+    weight_decay: float = 5e-4
+
+
+@dataclass
+class E1Config(TrainConfig):
+    """E_1: ResNet-18 regressing the standardized f_1 under Eq. 7 with W_3d = 1/σ²."""
+
+    arch: str = "resnet18"
+    width: int = 16
+    depths: list[int] = field(default_factory=lambda: [1, 1, 1, 1])
+    stem_stride: int = 2
+
+
+@dataclass
+class E2Config(TrainConfig):
+    """E_2 (BEGAN encoder, 256-d) and G^I (BEGAN decoder) trained by Eq. 8 (L1 reconstruction)."""
+
+    n: int = 16                     # BEGAN filters (paper: 64)
+    f2_dim: int = 256
+    batch: int = 32
+    lr: float = 1e-3
+    augment: bool = False           # G^I must reproduce x exactly, shifts included
+
+
+@dataclass
+class Trained:
+    """A trained (frozen) model and how it got there."""
+
+    model: Any
+    history: dict[str, list[float]]
+    train_seconds: float
+    config: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
+    if cfg.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(cfg.steps, 1),
+                                                   pct_start=0.15)
+    if cfg.schedule == "step":
+        late = cfg.lr_late / cfg.lr
+        return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[cfg.decay_step], gamma=late)
+    raise ValueError(f"schedule must be 'onecycle' or 'step', got {cfg.schedule!r}")
+
+
+def index_hash(idx: torch.Tensor) -> str:
+    """12 hex digits naming a set of training indices (part of a checkpoint config)."""
+    return hashlib.sha1(torch.as_tensor(idx).long().numpy().tobytes()).hexdigest()[:12]
+
+
+def train_models(name: str, config: dict, build: Callable[[], dict[str, nn.Module]], cfg: TrainConfig,
+                 step: Callable[[TrainState, dict[str, nn.Module]], dict], device: str = "cpu",
+                 root: str = "runs/cache", progress: bool = True, setup: Callable | None = None) -> Trained:
+    """Load-or-train the models ``build()`` makes, with one Adam over all their parameters.
+
+    ``step(state, models)`` does the forward pass and returns ``{"loss": tensor, ...}``; this
+    function does backward, the optimiser and the scheduler. ``setup(models)`` runs once
+    before training (e.g. E_1's standardizer) — its effect must live in the models' buffers.
+    Returns the frozen models (a dict) in a :class:`Trained`.
+    """
+    def train(run):
+        seed_everything(cfg.seed)
+        models = {k: m.to(device) for k, m in build().items()}
+        if setup is not None:
+            setup(models)
+        params = [p for m in models.values() for p in m.parameters()]
+        opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        state = TrainState(models=models, optimizers={"adam": opt}, schedulers={"lr": make_scheduler(opt, cfg)},
+                           generators={"data": torch.Generator().manual_seed(cfg.seed)})
+        run.resume(state)
+
+        def one_step(state):
+            logs = step(state, models)
+            opt.zero_grad(set_to_none=True)
+            logs["loss"].backward()
+            opt.step()
+            state.schedulers["lr"].step()
+            return logs
+
+        for m in models.values():
+            m.train()
+        every = cfg.ckpt_every or max(100, cfg.steps // 20)
+        return fit(one_step, state, cfg.steps, [ProgressBar(desc=name, disable=not progress),
+                                                 run.checkpoint(every)])
+
+    ckpt = load_or_train(name, config, train, root, map_location=device)
+    models = {k: m.to(device) for k, m in build().items()}
+    for k, m in models.items():
+        m.load_state_dict(ckpt["models"][k])
+        freeze(m)
+    return Trained(models, ckpt["history"], float(ckpt["extra"].get("train_seconds", 0.0)), ckpt["config"])
+
+
+def _batch(data: FaceSet, train_idx: torch.Tensor, cfg: TrainConfig, g: torch.Generator, device: str):
+    """Draw ``cfg.batch`` training indices from ``g``; return (idx, images in [-1, 1] on device)."""
+    idx = train_idx[torch.randint(len(train_idx), (cfg.batch,), generator=g)]
+    x = to_model(data.take(idx))
+    if cfg.augment:
+        x = augment(x, g, shift=max(1, x.shape[-1] // 16), flip=cfg.flip)
+    return idx, x.to(device)
+
+
+def _config(model: str, cfg: TrainConfig, data: FaceSet, train_idx: torch.Tensor, **more) -> dict:
+    return {"model": model, **dataclasses.asdict(cfg), "data": data.describe(),
+            "train_idx": index_hash(train_idx), **more}
+
+
+# --------------------------------------------------------------------------- E_id (Eq. 5)
+
+
+def build_e_id(cfg: EidConfig, n_ids: int) -> IdentityExtractor:
+    return IdentityExtractor(n_ids, cfg.feat_dim, cfg.arch, cfg.width, cfg.depths, cfg.stem_stride,
+                             train_norm=cfg.train_norm, head=cfg.head, margin=cfg.margin,
+                             normalize_weight=cfg.normalize_weight)
+
+
+def train_e_id(data: FaceSet, train_idx: torch.Tensor, cfg: EidConfig | None = None, device: str = "cpu",
+               root: str = "runs/cache", progress: bool = True) -> Trained:
+    """E_id by identity classification (Eq. 5) on ``data``'s samples at ``train_idx``."""
+    cfg = cfg or EidConfig()
+    n_ids = data.n_ids
+
+    def step(state, m):
+        idx, x = _batch(data, train_idx, cfg, state.generators["data"], device)
+        return {"loss": m["e_id"].loss(x, data.identity[idx].to(device))}
+
+    t = train_models("e_id", _config("e_id", cfg, data, train_idx), lambda: {"e_id": build_e_id(cfg, n_ids)},
+                     cfg, step, device, root, progress)
+    t.model = t.model["e_id"]
+    return t
+
+
+# --------------------------------------------------------------------------- E_1 (Eq. 7)
+
+
+def build_e1(cfg: E1Config, dim: int) -> PoseExpressionExtractor:
+    return PoseExpressionExtractor(dim, cfg.arch, cfg.width, cfg.depths, cfg.stem_stride)
+
+
+def train_e1(data: FaceSet, train_idx: torch.Tensor, cfg: E1Config | None = None, device: str = "cpu",
+             root: str = "runs/cache", progress: bool = True) -> Trained:
+    """E_1 by Eq. 7 against ``data.f3d`` (raw f_3d targets); μ, σ from the training samples."""
+    cfg = cfg or E1Config()
+    if data.f3d is None:
+        raise ValueError(f"E_1 needs f_3d targets (3DMM expression + pose per image); {data.name} has none. "
+                         "Train E_1 on SynthFaces (FaceSet.from_synthfaces) or give FaceSet(f3d=...) "
+                         "from your own 3DMM fits.")
+    targets = data.f3d.float()
+    dim = targets.shape[1]
+
+    def setup(m):
+        m["e_1"].fit_standardizer(targets[train_idx])
+
+    def step(state, m):
+        idx, x = _batch(data, train_idx, cfg, state.generators["data"], device)
+        return {"loss": m["e_1"].loss(x, targets[idx].to(device))}
+
+    t = train_models("e_1", _config("e_1", cfg, data, train_idx), lambda: {"e_1": build_e1(cfg, dim)},
+                     cfg, step, device, root, progress, setup=setup)
+    t.model = t.model["e_1"]
+    return t
+
+
+# --------------------------------------------------------------------------- E_2 + G^I (Eq. 8)
+
+
+def build_e2(cfg: E2Config, image_size: int, id_dim: int, f1_dim: int) -> dict[str, nn.Module]:
+    return {"e_2": GeneralExtractor(image_size, cfg.f2_dim, cfg.n),
+            "g_img": ImageGenerator(image_size, id_dim, f1_dim, cfg.f2_dim, cfg.n)}
+
+
+def train_e2(data: FaceSet, train_idx: torch.Tensor, cfg: E2Config | None, e_id: Trained, e_1: Trained,
+             device: str = "cpu", root: str = "runs/cache", progress: bool = True) -> Trained:
+    """E_2 and G^I by Eq. 8 with E_id, E_1 frozen; ``model`` is ``{"e_2": ..., "g_img": ...}``."""
+    cfg = cfg or E2Config()
+    eid, e1 = e_id.model, e_1.model
+    size = data.image_size
+    id_dim, f1_dim = eid.weight.shape[1], e1.dim
+
+    def step(state, m):
+        _, x = _batch(data, train_idx, cfg, state.generators["data"], device)
+        return {"loss": e2_reconstruction_loss(x, eid, e1, m["e_2"], m["g_img"])}
+
+    config = _config("e_2", cfg, data, train_idx, e_id=config_hash(e_id.config), e_1=config_hash(e_1.config))
+    return train_models("e_2", config, lambda: build_e2(cfg, size, id_dim, f1_dim), cfg, step, device, root,
+                        progress)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@torch.no_grad()
+def predict(fn: Callable[[torch.Tensor], torch.Tensor], data: FaceSet, idx: torch.Tensor | None = None,
+            device: str = "cpu", batch: int = 256) -> torch.Tensor:
+    """``fn`` over images (in [-1, 1], on ``device``) of ``data`` at ``idx``, concatenated on the CPU."""
+    return torch.cat([fn(to_model(x).to(device)).float().cpu() for x in data.all_images(idx, batch)])
+
+
+def identification_accuracy(e_id: IdentityExtractor, data: FaceSet, idx: torch.Tensor, device: str = "cpu") -> float:
+    """Top-1 accuracy of E_id's classifier on held-out images of its training identities."""
+    logits = predict(lambda x: e_id.logits(e_id(x)), data, idx, device)
+    return metrics.identification_accuracy(logits, data.identity[idx])
+
+
+def e1_r2(e_1: PoseExpressionExtractor, data: FaceSet, idx: torch.Tensor, groups: dict[str, slice],
+          device: str = "cpu") -> tuple[dict[str, float], torch.Tensor]:
+    """Pooled R² per group of raw f_3d entries on ``idx`` (and the predictions, raw units)."""
+    pred = predict(e_1.f3d, data, idx, device)
+    return metrics.r2_by_group(pred, data.f3d[idx], groups), pred
+
+
+def e2_l1(e_id, e_1, e_2, g_img, data: FaceSet, idx: torch.Tensor, device: str = "cpu") -> float:
+    """Eq. 8's mean absolute reconstruction error on ``idx`` (images in [-1, 1])."""
+    total, n = 0.0, 0
+    for x in data.all_images(idx, 256):
+        x = to_model(x).to(device)
+        with torch.no_grad():
+            total += float((x - reconstruct(x, e_id, e_1, e_2, g_img)).abs().mean()) * len(x)
+        n += len(x)
+    return total / n
