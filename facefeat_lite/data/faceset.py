@@ -47,6 +47,7 @@ class FaceSet:
     workers: int = 8
     image_size: int = 0
     _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _members: list | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if (self.images is None) == (self.loader is None):
@@ -71,7 +72,7 @@ class FaceSet:
 
     def members(self) -> list[torch.Tensor]:
         """Sample indices of each identity (label → 1-d tensor), computed once."""
-        if getattr(self, "_members", None) is None:
+        if self._members is None:
             order = torch.argsort(self.identity, stable=True)
             counts = torch.bincount(self.identity, minlength=self.n_ids).tolist()
             self._members = list(torch.split(order, counts))

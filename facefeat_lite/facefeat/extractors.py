@@ -24,6 +24,9 @@ Choices and deviations (each a switch where cheap):
   network predicts the standardized f_1 directly; with that default, Eq. 7 on raw f_3d is
   exactly the squared error on standardized entries.
 * Eq. 8's ||·||_1 is the mean absolute error per pixel (the sum divided by B·3·S·S).
+* E_2's code is standardized per entry (BatchNorm, no affine) before its renormalization to
+  16, so that a fresh encoder's common component does not hide the per-image signal
+  (see :class:`GeneralExtractor`).
 * Sizes (ResNet width/depths, BEGAN n) are knobs: the paper's values are the defaults,
   the CPU preset shrinks them.
 """
