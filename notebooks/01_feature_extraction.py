@@ -40,7 +40,7 @@
 # `extractor_data`) and the training core `facefeat_lite.train` (loop, checkpoints,
 # load-or-train). Every model here is **cached by its config**: run the notebook again
 # (or a later notebook that needs E_id) and it loads in a second instead of retraining.
-# At the default parameters it takes about 6 minutes on a 2-core CPU from a cold cache.
+# At the default parameters it takes about 7 minutes on a 2-core CPU from a cold cache.
 
 # %% tags=["parameters"]
 seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
