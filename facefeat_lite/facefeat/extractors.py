@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from ..nn.began import BeganDecoder, BeganEncoder
 from ..nn.resnet import ResNet, resnet18, resnet50
 
-__all__ = ["renormalize", "as_model_images", "freeze", "normalized_softmax_logits",
+__all__ = ["renormalize", "freeze", "normalized_softmax_logits",
            "arcface_logits", "weighted_squared_error", "inverse_variance_weights",
            "IdentityExtractor", "PoseExpressionExtractor", "GeneralExtractor", "ImageGenerator",
            "reconstruct", "e2_reconstruction_loss", "ID_TRAIN_NORM", "GEN_NORM"]
@@ -54,11 +54,6 @@ GEN_NORM = 16.0        # ||f_id||, ||f_2|| as they enter G^I (≈ √256, see mo
 def renormalize(f: torch.Tensor, norm: float = GEN_NORM) -> torch.Tensor:
     """Rescale each row of f (B × d) to l2 norm ``norm``: ``norm · f / ||f||``."""
     return norm * F.normalize(f, dim=-1)
-
-
-def as_model_images(x: torch.Tensor) -> torch.Tensor:
-    """uint8 images in [0, 255] → floats in [-1, 1]; float images are returned as they are."""
-    return x.float().div(127.5).sub(1.0) if x.dtype == torch.uint8 else x
 
 
 def freeze(module: nn.Module) -> nn.Module:
