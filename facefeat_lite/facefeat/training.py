@@ -34,14 +34,15 @@ from ..train.core import ProgressBar, TrainState, fit, seed_everything
 from .extractors import (GeneralExtractor, IdentityExtractor, ImageGenerator, PoseExpressionExtractor,
                          e2_reconstruction_loss, freeze, reconstruct)
 
-__all__ = ["TrainConfig", "EidConfig", "E1Config", "E2Config", "Trained", "make_scheduler",
+__all__ = ["TrainConfig", "BackboneConfig", "EidConfig", "E1Config", "E2Config", "Trained", "make_scheduler",
            "train_models", "train_e_id", "train_e1", "train_e2", "build_e_id", "build_e1", "build_e2",
            "predict", "identification_accuracy", "e1_r2", "e2_l1", "index_hash"]
 
 
 @dataclass
 class TrainConfig:
-    """Optimisation settings every recipe shares (CPU-preset defaults)."""
+    """Optimisation settings every recipe shares; each recipe's defaults are its CPU preset
+    (notebook 01's ``cpu.yaml`` values)."""
 
     steps: int = 400
     batch: int = 64
@@ -57,29 +58,36 @@ class TrainConfig:
 
 
 @dataclass
-class EidConfig(TrainConfig):
-    """E_id: ResNet (paper: ResNet-50, width 64) + normalized softmax at norm 64 (Eq. 5)."""
+class BackboneConfig(TrainConfig):
+    """A ResNet backbone (:mod:`facefeat_lite.nn.resnet`); the paper's is width 64, full depth."""
 
     arch: str = "resnet18"
     width: int = 16
     depths: list[int] = field(default_factory=lambda: [1, 1, 1, 1])
     stem_stride: int = 2
+
+
+@dataclass
+class EidConfig(BackboneConfig):
+    """E_id: ResNet (paper: ResNet-50, width 64) + normalized softmax at norm 64 (Eq. 5)."""
+
     feat_dim: int = 256
     head: str = "softmax"           # or "arcface" (margin below)
     margin: float = 0.5
     train_norm: float = 64.0        # ||f_id|| in Eq. 5's logits (the paper's 64)
     normalize_weight: bool = True   # NormFace's unit-norm class weights; False = Eq. 5's raw W, b
+    steps: int = 1600
+    lr: float = 4e-3
+    flip: bool = True
     weight_decay: float = 5e-4
 
 
 @dataclass
-class E1Config(TrainConfig):
+class E1Config(BackboneConfig):
     """E_1: ResNet-18 regressing the standardized f_1 under Eq. 7 with W_3d = 1/σ²."""
 
-    arch: str = "resnet18"
-    width: int = 16
-    depths: list[int] = field(default_factory=lambda: [1, 1, 1, 1])
-    stem_stride: int = 2
+    steps: int = 1500
+    lr: float = 3e-3
 
 
 @dataclass
@@ -88,8 +96,9 @@ class E2Config(TrainConfig):
 
     n: int = 16                     # BEGAN filters (paper: 64)
     f2_dim: int = 256
-    batch: int = 32
-    lr: float = 1e-3
+    steps: int = 600
+    batch: int = 16
+    lr: float = 2e-3
     augment: bool = False           # G^I must reproduce x exactly, shifts included
 
 
@@ -101,10 +110,10 @@ class Trained:
     history: dict[str, list[float]]
     train_seconds: float
     config: dict[str, Any]
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
+    """The learning-rate schedule: one-cycle (CPU presets) or the paper's step decay (§4)."""
     if cfg.schedule == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(cfg.steps, 1),
                                                    pct_start=0.15)
