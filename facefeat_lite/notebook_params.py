@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from .params import CommonParams, register
 
-__all__ = ["DataParams", "FeatureParams"]
+__all__ = ["DataParams", "FeatureParams", "Stage1Params", "Stage2Params"]
 
 
 @register("00_data")
@@ -74,3 +74,36 @@ class FeatureParams(CommonParams):
     judge_lr: float = 3.0e-3  # judge (peak) learning rate
     judge_scale: float = 16.0  # its ArcFace scale s
     judge_margin: float = 0.1  # its ArcFace margin m (radians)
+
+
+@register("02_stage1_feature_gans")
+@dataclasses.dataclass(repr=False)
+class Stage1Params(FeatureParams):
+    """02_stage1_feature_gans: G^f_1, G^f_2 against D^f_1, D^f_2 (facefeat_lite.facefeat.feature_gan).
+
+    Declares notebook 01's fields too: it asks for the same E_1 and E_2 by their configs."""
+
+    SMOKE: ClassVar[dict[str, Any]] = {**FeatureParams.SMOKE, "fgan_steps": 30, "n_eval": 200}
+
+    fgan_steps: int = 2000  # training steps of each feature GAN
+    fgan_batch: int = 256  # their batch size (paper: 96)
+    fgan_lr: float = 1.0e-3  # their (peak) Adam learning rate (paper: 8e-5)
+    fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)
+    n_eval: int = 3200  # generated features scored against as many real ones
+
+
+@register("03_stage2_began_rendering")
+@dataclasses.dataclass(repr=False)
+class Stage2Params(Stage1Params):
+    """03_stage2_began_rendering: G^I against the BEGAN D^I (facefeat_lite.facefeat.image_gan).
+
+    Declares notebooks 01 and 02's fields: it reuses E_id, E_1, E_2, G^I and G^f_1, G^f_2."""
+
+    SMOKE: ClassVar[dict[str, Any]] = {**Stage1Params.SMOKE, "s2_steps": 10}
+
+    s2_d_n: int = 16  # D^I's BEGAN filters (paper: 64)
+    s2_steps: int = 300  # stage-2 training steps
+    s2_batch: int = 16  # stage-2 batch size (paper: 96)
+    s2_lr: float = 2.0e-4  # G^I and D^I (peak) Adam learning rate (paper: 8e-5)
+    s2_gamma: float = 0.5  # BEGAN's γ: the ratio E[L(fake)] / E[L(real)] it holds
+    s2_lambda_k: float = 1.0e-3  # BEGAN's learning rate of k_t

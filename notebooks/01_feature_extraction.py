@@ -109,15 +109,15 @@ from facefeat_lite.data.faceset import to_model
 from facefeat_lite.data.face_model import get_model
 from facefeat_lite.facefeat import extractors
 from facefeat_lite.facefeat.extractor_data import load_extractor_data
-from facefeat_lite.facefeat.judge import JudgeConfig, train_judge
-from facefeat_lite.facefeat.training import (E1Config, E2Config, EidConfig, e1_r2, e2_l1, identification_accuracy,
-                                             predict, train_e1, train_e2, train_e_id)
+from facefeat_lite.facefeat.judge import train_judge
+from facefeat_lite.facefeat.suite import extractor_configs
+from facefeat_lite.facefeat.training import e1_r2, e2_l1, identification_accuracy, predict, train_e1, train_e2, train_e_id
 from facefeat_lite.plotting import show_grid
 
 torch.manual_seed(P.seed)
 STEM = "01_feature_extraction"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
-common = dict(schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step)
+cfgs = extractor_configs(P)  # E_id, E_1, E_2, judge configs from P (later notebooks build the same)
 train_kw = dict(device=P.device, root=P.cache_dir)  # checkpoints: <cache_dir>/<model>-<config hash>.pt
 
 # %% [markdown]
@@ -177,10 +177,7 @@ print("||f|| as it enters G^I        :", extractors.renormalize(f).norm(dim=1).r
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-eid_cfg = EidConfig(arch=P.eid_arch, width=P.eid_width, depths=P.eid_depths, stem_stride=P.eid_stem_stride,
-                    train_norm=P.eid_train_norm, steps=P.eid_steps, batch=P.eid_batch, lr=P.eid_lr, flip=True,
-                    seed=P.seed, **common)
-e_id = train_e_id(data.train, data.train_idx, eid_cfg, **train_kw)
+e_id = train_e_id(data.train, data.train_idx, cfgs["e_id"], **train_kw)
 eid_acc = identification_accuracy(e_id.model, data.train, data.holdout_idx, P.device)
 print(f"E_id: {sum(p.numel() for p in e_id.model.parameters()) / 1e6:.2f} M parameters, "
       f"trained {e_id.train_seconds:.0f} s")
@@ -228,9 +225,7 @@ print(inspect.getsource(extractors.PoseExpressionExtractor.loss))
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-e1_cfg = E1Config(arch=P.e1_arch, width=P.e1_width, depths=P.e1_depths, stem_stride=P.e1_stem_stride,
-                  steps=P.e1_steps, batch=P.e1_batch, lr=P.e1_lr, seed=P.seed, **common)
-e_1 = train_e1(data.e1_train, data.e1_train_idx, e1_cfg, **train_kw)
+e_1 = train_e1(data.e1_train, data.e1_train_idx, cfgs["e_1"], **train_kw)
 n_expr = get_model().group_sizes["expression"]
 groups = {"expression": slice(0, n_expr), "pose": slice(n_expr, n_expr + 3)}
 r2, f3d_pred = e1_r2(e_1.model, data.e1_train, data.e1_holdout_idx, groups, P.device)
@@ -278,8 +273,7 @@ print(inspect.getsource(extractors.reconstruct))
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-e2_cfg = E2Config(n=P.e2_n, steps=P.e2_steps, batch=P.e2_batch, lr=P.e2_lr, seed=P.seed, **common)
-e_2 = train_e2(data.train, data.train_idx, e2_cfg, e_id, e_1, **train_kw)
+e_2 = train_e2(data.train, data.train_idx, cfgs["e_2"], e_id, e_1, **train_kw)
 E2, G = e_2.model["e_2"], e_2.model["g_img"]
 e2_err = e2_l1(e_id.model, e_1.model, E2, G, data.train, data.holdout_idx, P.device)
 print(f"E_2 + G^I trained {e_2.train_seconds:.0f} s; held-out L1 (images in [-1, 1]): {e2_err:.4f}")
@@ -317,9 +311,7 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-judge_cfg = JudgeConfig(width=P.judge_width, steps=P.judge_steps, batch=P.judge_batch, lr=P.judge_lr,
-                        scale=P.judge_scale, margin=P.judge_margin, seed=P.seed + 1234, **common)
-judge_run = train_judge(data.judge, torch.arange(len(data.judge)), judge_cfg, **train_kw)
+judge_run = train_judge(data.judge, torch.arange(len(data.judge)), cfgs["judge"], **train_kw)
 judge = judge_run.model
 emb = judge.embed(data.test.images if data.test.images is not None else
                   torch.cat(list(data.test.all_images())))

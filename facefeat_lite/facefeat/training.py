@@ -110,6 +110,7 @@ class Trained:
     history: dict[str, list[float]]
     train_seconds: float
     config: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)   # numbers the run carried (BEGAN's k_t)
 
 
 def make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):

@@ -1,0 +1,119 @@
+"""Notebook 01's models, asked for by its parameters: the bridge to every later notebook.
+
+Notebooks: ``01_feature_extraction`` builds its configs here; ``02_stage1_feature_gans``,
+``03_stage2_began_rendering`` and later ones call :func:`load_feature_models` with the same
+parameters and get the same checkpoints back through load-or-train (a cache hit when
+notebook 01 has run; otherwise they train them, identically). :func:`extract_features` runs
+the frozen extractors once over a set of images — the real features f_id, f^r_1, f^r_2 that
+stage 1 learns to imitate and stage 2 renders.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..data.faceset import FaceSet
+from ..train.checkpoint import config_hash
+from .extractor_data import ExtractorData
+from .extractors import GEN_NORM
+from .feature_gan import FeatureGanConfig, train_feature_gan
+from .image_gan import Stage2Config, train_stage2
+from .judge import JudgeConfig, train_judge
+from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predict, train_e1, train_e2,
+                       train_e_id)
+
+__all__ = ["extractor_configs", "FeatureModels", "load_feature_models", "extract_features", "features_source",
+           "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2"]
+
+
+def extractor_configs(P: Any) -> dict[str, Any]:
+    """E_id, E_1, E_2 and judge configs from a notebook's parameters (``FeatureParams`` fields)."""
+    common = dict(schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step)
+    return {
+        "e_id": EidConfig(arch=P.eid_arch, width=P.eid_width, depths=list(P.eid_depths),
+                          stem_stride=P.eid_stem_stride, train_norm=P.eid_train_norm, steps=P.eid_steps,
+                          batch=P.eid_batch, lr=P.eid_lr, flip=True, seed=P.seed, **common),
+        "e_1": E1Config(arch=P.e1_arch, width=P.e1_width, depths=list(P.e1_depths), stem_stride=P.e1_stem_stride,
+                        steps=P.e1_steps, batch=P.e1_batch, lr=P.e1_lr, seed=P.seed, **common),
+        "e_2": E2Config(n=P.e2_n, steps=P.e2_steps, batch=P.e2_batch, lr=P.e2_lr, seed=P.seed, **common),
+        "judge": JudgeConfig(width=P.judge_width, steps=P.judge_steps, batch=P.judge_batch, lr=P.judge_lr,
+                             scale=P.judge_scale, margin=P.judge_margin, seed=P.seed + 1234, **common),
+    }
+
+
+@dataclass
+class FeatureModels:
+    """The frozen models of notebook 01 (each a :class:`~.training.Trained`)."""
+
+    e_id: Trained
+    e_1: Trained
+    e_2: Trained          # model: {"e_2": GeneralExtractor, "g_img": ImageGenerator}
+    judge: Trained        # model: a Judge (metrics only)
+
+    def source(self, name: str) -> str:
+        """The config hash of one of them (goes into configs of models trained on their output)."""
+        return config_hash(getattr(self, name).config)
+
+
+def load_feature_models(P: Any, data: ExtractorData, judge: bool = True, progress: bool = True) -> FeatureModels:
+    """Load (or train, as notebook 01 does) E_id, E_1, E_2 + G^I and, with ``judge``, the judge."""
+    cfgs = extractor_configs(P)
+    kw = dict(device=P.device, root=P.cache_dir, progress=progress)
+    e_id = train_e_id(data.train, data.train_idx, cfgs["e_id"], **kw)
+    e_1 = train_e1(data.e1_train, data.e1_train_idx, cfgs["e_1"], **kw)
+    e_2 = train_e2(data.train, data.train_idx, cfgs["e_2"], e_id, e_1, **kw)
+    j = train_judge(data.judge, torch.arange(len(data.judge)), cfgs["judge"], **kw) if judge else None
+    return FeatureModels(e_id, e_1, e_2, j)
+
+
+def extract_features(models: FeatureModels, data: FaceSet, idx: torch.Tensor | None = None,
+                     device: str = "cpu") -> dict[str, torch.Tensor]:
+    """Real features of ``data`` at ``idx`` (CPU tensors): ``f_id`` (N × 256, norm 16, G^I's
+    input), ``f_1`` (N × 30, standardized), ``f_2`` (N × 256, norm 16), and ``idx``."""
+    idx = torch.arange(len(data)) if idx is None else torch.as_tensor(idx).long()
+    e_id, e_1, e_2 = models.e_id.model, models.e_1.model, models.e_2.model["e_2"]
+    return {"f_id": predict(e_id.for_generator, data, idx, device), "f_1": predict(e_1, data, idx, device),
+            "f_2": predict(e_2, data, idx, device), "idx": idx}
+
+
+def features_source(models: FeatureModels, data: FaceSet, idx: torch.Tensor) -> dict[str, Any]:
+    """What a model trained on :func:`extract_features` output depends on (for its config)."""
+    return {"e_id": models.source("e_id"), "e_1": models.source("e_1"), "e_2": models.source("e_2"),
+            "data": data.describe(), "idx": index_hash(idx)}
+
+
+def feature_gan_config(P: Any) -> FeatureGanConfig:
+    """Stage 1's config from a notebook's parameters (``Stage1Params`` fields)."""
+    return FeatureGanConfig(steps=P.fgan_steps, batch=P.fgan_batch, lr=P.fgan_lr, r1_gamma=P.fgan_r1,
+                            schedule=P.lr_schedule,
+                            lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed)
+
+
+def load_feature_gans(P: Any, models: FeatureModels, data: FaceSet, train_idx: torch.Tensor,
+                      feats: dict[str, torch.Tensor] | None = None, progress: bool = True) -> dict[str, Trained]:
+    """Load (or train, as notebook 02 does) G^f_1 / D^f_1 and G^f_2 / D^f_2 on the real f_1, f_2
+    of ``data`` at ``train_idx``; returns ``{"f_1": Trained, "f_2": Trained}``."""
+    feats = feats if feats is not None else extract_features(models, data, train_idx, P.device)
+    source = features_source(models, data, train_idx)
+    cfg = feature_gan_config(P)
+    kw = dict(device=P.device, root=P.cache_dir, progress=progress)
+    return {"f_1": train_feature_gan("gan_f1", feats["f_1"], cfg, None, source, **kw),
+            "f_2": train_feature_gan("gan_f2", feats["f_2"], cfg, GEN_NORM, source, **kw)}
+
+
+def stage2_config(P: Any) -> Stage2Config:
+    """Stage 2's config from a notebook's parameters (``Stage2Params`` fields)."""
+    return Stage2Config(d_n=P.s2_d_n, steps=P.s2_steps, batch=P.s2_batch, lr=P.s2_lr, gamma=P.s2_gamma,
+                        lambda_k=P.s2_lambda_k, schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step,
+                        seed=P.seed)
+
+
+def load_stage2(P: Any, models: FeatureModels, gans: dict[str, Trained], data: FaceSet, train_idx: torch.Tensor,
+                feats: dict[str, torch.Tensor], progress: bool = True) -> Trained:
+    """Load (or train, as notebook 03 does) the stage-2 G^I and D^I on ``feats`` of ``data``."""
+    source = {**features_source(models, data, train_idx),
+              "gan_f1": config_hash(gans["f_1"].config), "gan_f2": config_hash(gans["f_2"].config)}
+    return train_stage2(data, feats, models.e_2.model["g_img"], gans["f_1"].model["g"], gans["f_2"].model["g"],
+                        stage2_config(P), source, device=P.device, root=P.cache_dir, progress=progress)

@@ -1,0 +1,319 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Stage 1 — GANs that generate features
+#
+# FaceFeat-GAN's central move is to generate **features first** and images second. Notebook
+# 01 gave us extractors that describe a face x^r by f_id (who), f^r_1 = E_1(x^r) (pose and
+# expression, 30 numbers) and f^r_2 = E_2(x^r) (everything else, 256 numbers). Stage 1
+# (§3.2) learns, for each feature besides identity, a small GAN in feature space:
+#
+# * a generator **G^f_i** turns noise z_i ∈ U[−1, 1]^64 into a synthesized feature f^s_i;
+# * a discriminator **D^f_i** tells f^s_i from real features f^r_i.
+#
+# Identity is never generated: f_id always comes from a real image of the person we want.
+# New faces of that person are then G^I(f_id, G^f_1(z_1), G^f_2(z_2)) — stage 2 (notebook
+# 03) learns to render them. Here we train the two feature GANs alone and check how well
+# their samples match the real features, and decode a few through notebook 01's G^I to see
+# what a feature sample *means*.
+#
+# Package code: `facefeat_lite.facefeat.feature_gan` (models, Eqs. 1, 2, 9, training),
+# `facefeat_lite.distribution` (diversity, Fréchet distance, MMD) and
+# `facefeat_lite.facefeat.suite` (notebook 01's models, asked for by their config: a cache
+# hit when notebook 01 has run). About a minute on a 2-core CPU once notebook 01's models
+# are cached.
+
+# %% tags=["parameters"]
+seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
+device: str = "auto"  # "auto": cuda when available, else cpu; or "cpu", "cuda", "cuda:1"
+run_dir: str = "runs/demo"  # outputs: checkpoints, metrics.json, figures (relative to repo root)
+data_dir: str = "data"  # SynthFaces cache root (relative to repo root)
+dataset: str = "synthfaces"  # "synthfaces", or a real set (facefeat_lite.data.real): "folder", "celeba", "celebamask_hq"
+data_root: str = ""  # a real data set's root folder ("" for SynthFaces)
+image_size: int = 64  # face image side in pixels (the papers: 128 for FaceFeat-GAN)
+n_train_ids: int = 200  # identities in the training split
+samples_per_id: int = 40  # images per training identity
+n_test_ids: int = 50  # identities in the test split (disjoint from training)
+n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
+judge_samples_per_id: int = 20  # images per judge identity
+cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
+lr_late: float = 5e-05  # the paper's learning rate after decay_step ("step" schedule)
+decay_step: int = 100000  # step of the paper's decay ("step" schedule)
+eid_arch: str = "resnet18"  # E_id backbone: resnet18 | resnet50 (paper: resnet50)
+eid_width: int = 16  # its base width (paper: 64)
+eid_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
+eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
+eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
+eid_steps: int = 1600  # E_id training steps
+eid_batch: int = 64  # E_id batch size
+eid_lr: float = 0.004  # E_id (peak) learning rate
+e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)
+e1_width: int = 16  # its base width (paper: 64)
+e1_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
+e1_stem_stride: int = 2  # stride of the stem conv (1 or 2)
+e1_steps: int = 1500  # E_1 training steps
+e1_batch: int = 64  # E_1 batch size
+e1_lr: float = 0.003  # E_1 (peak) learning rate
+e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
+e2_steps: int = 600  # E_2 + G^I training steps (Eq. 8)
+e2_batch: int = 16  # E_2 batch size
+e2_lr: float = 0.002  # E_2 (peak) learning rate
+judge_width: int = 32  # the judge's base width
+judge_steps: int = 1200  # judge training steps
+judge_batch: int = 64  # judge batch size
+judge_lr: float = 0.003  # judge (peak) learning rate
+judge_scale: float = 16.0  # its ArcFace scale s
+judge_margin: float = 0.1  # its ArcFace margin m (radians)
+fgan_steps: int = 2000  # training steps of each feature GAN
+fgan_batch: int = 256  # their batch size (paper: 96)
+fgan_lr: float = 0.001  # their (peak) Adam learning rate (paper: 8e-5)
+fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)
+n_eval: int = 3200  # generated features scored against as many real ones
+
+# %% [markdown]
+# The cell above is papermill's `parameters` cell, checked by `Stage1Params`
+# (`facefeat_lite/notebook_params.py`). It repeats notebook 01's parameters on purpose: this
+# notebook asks for E_1 and E_2 *by their config*, so the same values must reach both
+# (`notebooks/params/*.yaml` feed every notebook from one flat list).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from facefeat_lite.notebook_params import Stage1Params
+
+P = Stage1Params.from_globals(globals())
+P
+
+# %%
+import inspect
+
+import matplotlib.pyplot as plt
+import torch
+
+from facefeat_lite import distribution, runlog
+from facefeat_lite.data.face_model import get_model
+from facefeat_lite.data.faceset import to_model
+from facefeat_lite.facefeat import feature_gan
+from facefeat_lite.facefeat.extractor_data import load_extractor_data
+from facefeat_lite.facefeat.feature_gan import sample_features
+from facefeat_lite.facefeat.image_gan import render
+from facefeat_lite.facefeat.suite import extract_features, load_feature_gans, load_feature_models
+from facefeat_lite.plotting import show_grid
+
+torch.manual_seed(P.seed)
+STEM = "02_stage1_feature_gans"
+fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
+
+# %% [markdown]
+# ## 1 · The real features
+#
+# E_1 and E_2 from notebook 01 (loaded by config), run once over the training images. f^r_1
+# is standardized per entry (zero mean, unit variance over the training set); f^r_2 has
+# norm 16, as it enters G^I.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+data = load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
+                           P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
+                           P.data_path / "cache")
+models = load_feature_models(P, data, judge=False)
+real = extract_features(models, data.train, data.train_idx, P.device)
+print(f"real features of {len(real['idx'])} training images: f_1 {tuple(real['f_1'].shape)}, "
+      f"f_2 {tuple(real['f_2'].shape)}")
+
+# %% [markdown]
+# ## 2 · The two players
+#
+# The paper sizes both as 4-layer MLPs: G^f_i is 64 → 128 → 256 → 256 → dim(f_i) and D^f_i
+# is dim(f_i) → 256 → 256 → 128 → 1 (a probability). The activations are not given; we use
+# LeakyReLU(0.2). G^f_2's output is re-normalized to 16 like the real f_2.
+
+# %%
+print(feature_gan.FeatureGenerator(30))
+print(feature_gan.FeatureDiscriminator(30))
+
+# %% [markdown]
+# The energy of a feature is how unconvincing D^f finds it, Eq. 9:
+# $\varphi^f_i(f) = -\mathbb{E}_{f}[\log D^f_i(f)]$. G^f_i lowers the energy of its samples
+# (Eq. 1; the second term $\lambda^f \varphi^I(x^s)$, the image discriminator's verdict on
+# rendered samples, joins in the two-level training of notebook 04). Eq. 2 as printed,
+# $\varphi^f(f^r) - \varphi^f(f^s)$, has no lower bound: D^f could push $\log D(f^s)$ to
+# −∞. We read it as the usual discriminator cross-entropy, whose first term is the same
+# $\varphi^f(f^r)$:
+
+# %%
+print(inspect.getsource(feature_gan.phi_f))
+print(inspect.getsource(feature_gan.eq2_feature_discriminator_loss))
+print(inspect.getsource(feature_gan.eq1_feature_generator_loss))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+logits = torch.tensor([0.0, 0.0])
+print("D = 0.5 everywhere: phi_f =", round(float(feature_gan.phi_f(logits)), 4), "(log 2),",
+      "D loss =", round(float(feature_gan.eq2_feature_discriminator_loss(logits, logits)), 4), "(2 log 2)")
+g2 = feature_gan.FeatureGenerator(256, norm=16.0)
+print("||G^f_2(z)|| =", g2(feature_gan.sample_noise(3)).norm(dim=1).round().tolist())
+
+# %% [markdown]
+# ## 3 · Training
+#
+# Each step: one D^f update on a batch of real and generated features, then one G^f update
+# with D^f fixed. Adam with β₁ = 0.5 and the one-cycle schedule of the CPU preset (the paper:
+# lr 8·10⁻⁵ → 5·10⁻⁵, in `full_gpu.yaml`). Both GANs are cached by config, including the
+# extractors that produced their training features.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+gans = load_feature_gans(P, models, data.train, data.train_idx, real)
+for name, t in gans.items():
+    print(f"G^{name}: {sum(p.numel() for p in t.model['g'].parameters()) / 1e3:.0f} k parameters, "
+          f"trained {t.train_seconds:.0f} s")
+
+# %%
+fig = fig_size(9, 2.6)
+for ax, (name, t) in zip(fig.subplots(1, 2), gans.items()):
+    for key, label in (("loss_d", "D^f (Eq. 2)"), ("loss_g", "G^f (Eq. 1)")):
+        h = torch.tensor(t.history[key])
+        ax.plot(h.unfold(0, min(50, len(h)), 1).mean(1), label=label)
+    ax.axhline(2 * torch.log(torch.tensor(2.0)), color="k", lw=0.6, ls="--")
+    ax.set_title(f"feature GAN for {name} (running mean)")
+    ax.set_xlabel("step")
+    ax.legend(fontsize=8)
+fig.tight_layout()
+runlog.save_figure(fig, "losses", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# The dashed line is 2 log 2, D^f's loss when it cannot tell real from generated at all.
+#
+# ## 4 · Do generated features look like real ones?
+#
+# Three measures, each on `n_eval` vectors:
+#
+# * **diversity score** (the paper's, §4): the mean per-entry variance of generated
+#   features after standardizing each entry by the real ones — real features score 1, a
+#   collapsed generator 0. The paper's model scores 0.63 on f_1.
+# * **Fréchet distance** between Gaussians fitted to generated and real features. Finite
+#   samples bias it upward, so it is printed next to its *noise floor*: the same distance
+#   between two disjoint halves of the real features, at the same sample size.
+# * **MMD²** with a Gaussian kernel (bandwidth: the median distance): ≈ 0 for one distribution.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+n = min(P.n_eval, len(real["idx"]))
+sel = torch.randperm(len(real["idx"]), generator=torch.Generator().manual_seed(P.seed))[:n]
+scores = {}
+for name, t in gans.items():
+    r = real[name][sel]
+    half_a, half_b = distribution.split_halves(r, P.seed)
+    fake = sample_features(t.model["g"], len(half_a), seed=P.seed + 1, device=P.device)
+    scores[name] = {
+        "diversity": distribution.diversity_score(fake, r),
+        "diversity_real": distribution.diversity_score(half_a, r),
+        "frechet": distribution.frechet_distance(fake, half_b),
+        "frechet_floor": distribution.frechet_distance(half_a, half_b),
+        "mmd": distribution.mmd_rbf(fake, half_b),
+        "mmd_floor": distribution.mmd_rbf(half_a, half_b),
+    }
+    s = scores[name]
+    print(f"{name}: diversity {s['diversity']:.2f} (real {s['diversity_real']:.2f}) | "
+          f"Fréchet {s['frechet']:.2f} (floor {s['frechet_floor']:.2f}) | "
+          f"MMD² {s['mmd']:.4f} (floor {s['mmd_floor']:.4f})")
+
+# %% [markdown]
+# **Where the mass lies.** Real and generated features projected on the real features' two
+# principal directions, and the distributions of a few named f_1 entries (de-standardized
+# back to degrees and blendshape weights).
+
+# %%
+fig = fig_size(10, 3.2)
+axes = fig.subplots(1, 2)
+for ax, (name, t) in zip(axes, gans.items()):
+    r = real[name][sel]
+    fake = sample_features(t.model["g"], len(r), seed=P.seed + 2, device=P.device)
+    mu = r.mean(0)
+    _, _, v = torch.pca_lowrank(r - mu, q=2, center=False)
+    for x, label in ((r, "real"), (fake, "generated")):
+        xy = (x - mu) @ v
+        ax.scatter(xy[:600, 0], xy[:600, 1], s=4, alpha=0.5, label=label)
+    ax.set_title(f"{name}: PCA of real features")
+    ax.legend(fontsize=8, markerscale=3)
+fig.tight_layout()
+runlog.save_figure(fig, "pca", P.run_dir, STEM)
+plt.show()
+
+e_1 = models.e_1.model
+names = get_model().group_names["expression"] + ["yaw", "pitch", "roll"]
+fake_1 = e_1.destandardize(sample_features(gans["f_1"].model["g"], len(sel), seed=P.seed + 3, device=P.device))
+real_1 = e_1.destandardize(real["f_1"][sel])
+fig = fig_size(10, 2.4)
+for ax, name in zip(fig.subplots(1, 4), ["yaw", "pitch", "smile", "jaw_open"]):
+    j, scale = names.index(name), (60.0 if name in ("yaw", "pitch", "roll") else 1.0)
+    ax.hist(real_1[:, j].numpy() * scale, bins=40, alpha=0.6, density=True, label="real")
+    ax.hist(fake_1[:, j].numpy() * scale, bins=40, alpha=0.6, density=True, label="generated")
+    ax.set_title(name + (" (degrees)" if scale == 60.0 else ""))
+fig.axes[0].legend(fontsize=8)
+fig.tight_layout()
+runlog.save_figure(fig, "f1_histograms", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 5 · What a feature sample means
+#
+# Notebook 01's G^I (trained by reconstruction only, Eq. 8) can render any (f_id, f_1, f_2).
+# Below, each row is one held-out test person: the real image x^r, its reconstruction from
+# its own features x^rec, then renders with f_id kept and **generated** features: three with
+# a generated f_1 (f_2 the person's own: pose and expression change), three with a generated
+# f_2 (f_1 kept: background, light, clothing change). Stage 2 will sharpen these; stage 1's
+# job is only that the features are plausible.
+
+# %%
+test_ids = torch.arange(min(5, data.test.n_ids))
+first = torch.stack([torch.nonzero(data.test.identity == i)[0, 0] for i in test_ids])
+own = extract_features(models, data.test, first, P.device)
+k = len(first)
+g_img = models.e_2.model["g_img"]
+f1_s = torch.stack([sample_features(gans["f_1"].model["g"], k, seed=P.seed + 10 + j, device=P.device) for j in range(3)], 1)
+f2_s = torch.stack([sample_features(gans["f_2"].model["g"], k, seed=P.seed + 20 + j, device=P.device) for j in range(3)], 1)
+cols = [to_model(data.test.take(first)), render(g_img, own["f_id"], own["f_1"], own["f_2"], P.device)]
+cols += [render(g_img, own["f_id"], f1_s[:, j], own["f_2"], P.device) for j in range(3)]
+cols += [render(g_img, own["f_id"], own["f_1"], f2_s[:, j], P.device) for j in range(3)]
+grid = torch.stack(cols, 1).flatten(0, 1)
+fig = fig_size(9, 6)
+show_grid(fig.gca(), (grid + 1) / 2, len(cols), "x^r | x^rec | generated f_1 ×3 | generated f_2 ×3",
+          col_labels=["x^r", "x^rec", "f^s_1", "f^s_1", "f^s_1", "f^s_2", "f^s_2", "f^s_2"])
+runlog.save_figure(fig, "decoded_samples", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 6 · Headline figures
+#
+# Recorded in `runs/demo/metrics.json` under `02_stage1_feature_gans`. Targets of the CPU
+# preset: diversity within 0.6–1.2 of the real features' 1, Fréchet distance within three
+# times its real-vs-real floor.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+results = {}
+for name, key in (("f_1", "f1"), ("f_2", "f2")):
+    s = scores[name]
+    results.update({f"diversity_{key}": s["diversity"], f"frechet_{key}": s["frechet"],
+                    f"frechet_{key}_floor": s["frechet_floor"], f"mmd_{key}": s["mmd"]})
+runlog.record_metrics(STEM, results, P.run_dir)
+for key in ("f1", "f2"):
+    d, f, fl = results[f"diversity_{key}"], results[f"frechet_{key}"], results[f"frechet_{key}_floor"]
+    print(f"diversity_{key:3s} {d:7.3f}   target 0.6-1.2: {'met' if 0.6 <= d <= 1.2 else 'NOT met'}")
+    print(f"frechet_{key:5s} {f:7.3f}   floor {fl:.3f}; target <= 3x floor: {'met' if f <= 3 * fl else 'NOT met'}")
