@@ -107,7 +107,7 @@ def test_eq11_identity_loss_needs_frozen_eid_and_reaches_the_image():
     f = e_id.for_generator(x).detach()
     assert float(eq11_identity_loss(f, e_id, x).detach()) == pytest.approx(0.0, abs=1e-6)
     loss = eq11_identity_loss(torch.zeros(2, 16), e_id, x)
-    assert float(loss) == pytest.approx(16.0 ** 2, rel=1e-4)       # ||0 − f||² with ||f|| = 16
+    assert float(loss.detach()) == pytest.approx(16.0 ** 2, rel=1e-4)   # ||0 − f||² with ||f|| = 16
     loss.backward()
     assert x.grad is not None and all(p.grad is None for p in e_id.parameters())
 
@@ -157,11 +157,11 @@ def test_stage2_starts_from_notebook01s_g(tmp_path):
 
 def test_stage2_resume_keeps_k(tmp_path, monkeypatch):
     """Kill stage 2 after its step-10 checkpoint; the rerun restores k_t and ends identical."""
-    import facefeat_lite.facefeat.adversarial as adversarial
+    import facefeat_lite.facefeat.training as training
 
     data, feats, g_init, g_f1, g_f2, cfg = _stage2_toy(tmp_path, steps=20, ckpt_every=10)
     ref = train_stage2(data, feats, g_init, g_f1, g_f2, cfg, root=str(tmp_path / "a"), progress=False)
-    real_fit = adversarial.fit
+    real_fit = training.fit
 
     def dying_fit(step_fn, state, steps, callbacks=()):
         def step(s):
@@ -170,12 +170,12 @@ def test_stage2_resume_keeps_k(tmp_path, monkeypatch):
             return step_fn(s)
         return real_fit(step, state, steps, callbacks)
 
-    monkeypatch.setattr(adversarial, "fit", dying_fit)
+    monkeypatch.setattr(training, "fit", dying_fit)
     with pytest.raises(KeyboardInterrupt):
         train_stage2(data, feats, g_init, g_f1, g_f2, cfg, root=str(tmp_path / "b"), progress=False)
     partial = list((tmp_path / "b").glob("*-partial.pt"))
     assert len(partial) == 1 and load_checkpoint(partial[0])["extra"]["k"] == pytest.approx(ref.history["k"][9])
-    monkeypatch.setattr(adversarial, "fit", real_fit)
+    monkeypatch.setattr(training, "fit", real_fit)
     resumed = train_stage2(data, feats, g_init, g_f1, g_f2, cfg, root=str(tmp_path / "b"), progress=False)
     assert resumed.history["k"] == pytest.approx(ref.history["k"])
     assert resumed.history["loss_g"] == pytest.approx(ref.history["loss_g"], rel=1e-5)

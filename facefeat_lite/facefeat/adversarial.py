@@ -17,9 +17,8 @@ import torch
 import torch.nn as nn
 
 from ..train.checkpoint import load_or_train
-from ..train.core import ProgressBar, TrainState, fit, seed_everything
-from .extractors import freeze
-from .training import Trained, TrainConfig, make_scheduler
+from ..train.core import TrainState, seed_everything
+from .training import Trained, TrainConfig, load_trained, make_scheduler, run_steps
 
 __all__ = ["train_adversarial", "set_requires_grad"]
 
@@ -63,16 +62,6 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
                 s.step()
             return logs
 
-        for m in models.values():
-            m.train()
-        every = cfg.ckpt_every or max(100, cfg.steps // 20)
-        return fit(one_step, state, cfg.steps, [ProgressBar(desc=name, disable=not progress),
-                                                 run.checkpoint(every)])
+        return run_steps(name, one_step, state, models, cfg, run, progress)
 
-    ckpt = load_or_train(name, config, train, root, map_location=device)
-    models = {k: m.to(device) for k, m in build().items()}
-    for k, m in models.items():
-        m.load_state_dict(ckpt["models"][k])
-        freeze(m)
-    return Trained(models, ckpt["history"], float(ckpt["extra"].get("train_seconds", 0.0)), ckpt["config"],
-                   dict(ckpt["extra"]))
+    return load_trained(load_or_train(name, config, train, root, map_location=device), build, device)

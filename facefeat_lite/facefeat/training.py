@@ -158,18 +158,29 @@ def train_models(name: str, config: dict, build: Callable[[], dict[str, nn.Modul
             state.schedulers["lr"].step()
             return logs
 
-        for m in models.values():
-            m.train()
-        every = cfg.ckpt_every or max(100, cfg.steps // 20)
-        return fit(one_step, state, cfg.steps, [ProgressBar(desc=name, disable=not progress),
-                                                 run.checkpoint(every)])
+        return run_steps(name, one_step, state, models, cfg, run, progress)
 
-    ckpt = load_or_train(name, config, train, root, map_location=device)
+    return load_trained(load_or_train(name, config, train, root, map_location=device), build, device)
+
+
+def run_steps(name: str, one_step: Callable, state: TrainState, models: dict[str, nn.Module], cfg: TrainConfig,
+              run, progress: bool) -> TrainState:
+    """Put ``models`` in train mode and :func:`fit` ``cfg.steps`` steps with a progress bar and
+    a partial checkpoint every ``cfg.ckpt_every`` steps (0: every 5 %, at least 100)."""
+    for m in models.values():
+        m.train()
+    every = cfg.ckpt_every or max(100, cfg.steps // 20)
+    return fit(one_step, state, cfg.steps, [ProgressBar(desc=name, disable=not progress), run.checkpoint(every)])
+
+
+def load_trained(ckpt: dict, build: Callable[[], dict[str, nn.Module]], device: str = "cpu") -> Trained:
+    """Fresh models from ``build()`` with the checkpoint's weights, frozen, in a :class:`Trained`."""
     models = {k: m.to(device) for k, m in build().items()}
     for k, m in models.items():
         m.load_state_dict(ckpt["models"][k])
         freeze(m)
-    return Trained(models, ckpt["history"], float(ckpt["extra"].get("train_seconds", 0.0)), ckpt["config"])
+    return Trained(models, ckpt["history"], float(ckpt["extra"].get("train_seconds", 0.0)), ckpt["config"],
+                   dict(ckpt["extra"]))
 
 
 def _batch(data: FaceSet, train_idx: torch.Tensor, cfg: TrainConfig, g: torch.Generator, device: str):
