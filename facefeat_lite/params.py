@@ -205,6 +205,7 @@ def _number_hint(value: Any) -> str:
 # --------------------------------------------------------------------------- the dataclasses
 
 REGISTRY: dict[str, type["NotebookParams"]] = {}
+SMOKE_RUN_SUFFIX = "-smoke"   # at smoke scale run_dir "runs/demo" becomes "runs/demo-smoke"
 
 
 @dataclasses.dataclass(repr=False)
@@ -294,6 +295,9 @@ class NotebookParams:
         if smoke:
             for name, value in self.SMOKE.items():
                 setattr(self, name, value)
+            if getattr(self, "run_dir", ""):
+                # smoke outputs (metrics.json, figures) must not overwrite a real run's
+                self.run_dir = self.run_dir.rstrip("/") + SMOKE_RUN_SUFFIX
         self.smoke = smoke
         self.requested_device = getattr(self, "device", "auto")
         if hasattr(self, "device"):
@@ -316,7 +320,7 @@ class NotebookParams:
             note = ""
             if name == "device" and getattr(self, "requested_device", value) != value:
                 note = f"  (requested {self.requested_device!r})"
-            elif getattr(self, "smoke", False) and name in self.SMOKE:
+            elif getattr(self, "smoke", False) and (name in self.SMOKE or name == "run_dir"):
                 note = "  (smoke)"
             lines.append(f"  {name:<{width}} = {value!r}{note}")
         return "\n".join(lines)

@@ -236,8 +236,10 @@ def test_smoke_overrides(monkeypatch):
     assert p.n_train_ids == DataParams.SMOKE["n_train_ids"]  # smoke wins: it is CI's scale
     assert p.check_steps == DataParams.SMOKE["check_steps"]
     assert p.check_width == 32 and "smoke scale" in repr(p)
+    assert p.run_dir == "runs/demo-smoke"      # a smoke run never overwrites the demo's metrics/figures
     monkeypatch.setenv("FACEFEAT_SMOKE", "0")
-    assert DataParams.from_globals(_globals()).smoke is False
+    full = DataParams.from_globals(_globals())
+    assert full.smoke is False and full.run_dir == "runs/demo"
 
 
 def test_device_resolution(monkeypatch):
