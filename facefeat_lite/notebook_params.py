@@ -107,3 +107,4 @@ class Stage2Params(Stage1Params):
     s2_lr: float = 2.0e-4  # G^I and D^I (peak) Adam learning rate (paper: 8e-5)
     s2_gamma: float = 0.5  # BEGAN's γ: the ratio E[L(fake)] / E[L(real)] it holds
     s2_lambda_k: float = 1.0e-3  # BEGAN's learning rate of k_t
+    s2_lam_adv: float = 0.1  # weight of G^I's adversarial term phi^I(x^rec) in Eq. 3 (paper: 1)

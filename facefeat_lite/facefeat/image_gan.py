@@ -114,6 +114,10 @@ class Stage2Config(TrainConfig):
     lambda_k: float = 1e-3          # BEGAN's k_t learning rate
     lam3: float = 0.5               # Eq. 4 weight of L(x^s)
     lam4: float = 0.5               # Eq. 4 weight of L(x^rec)
+    lam_adv: float = 0.1            # Eq. 3 weight of φ^I(x^rec). The paper: 1 (full_gpu.yaml). CPU
+                                    # preset: 0.1 — over 300 steps a fresh D^I only learns to auto-encode
+                                    # (k_t stays 0) and at weight 1 its energy pulls x^rec toward blur:
+                                    # judge cosine x^r vs x^rec 0.36 → 0.23 (weight 1), 0.34 (0.1), 0.35 (0)
     steps: int = 300
     batch: int = 16
     lr: float = 2e-4
@@ -167,7 +171,7 @@ def train_stage2(data: FaceSet, feats: dict[str, torch.Tensor], g_init: ImageGen
         # G^I step, Eq. 3 without identity terms: L(x^rec) + ||x^r − x^rec||_1
         set_requires_grad(d, False)
         e_rec_g = energy(d, x_rec)
-        loss_g = eq3_image_generator_loss(e_rec_g, x_r, x_rec)
+        loss_g = eq3_image_generator_loss(e_rec_g, x_r, x_rec, lam_adv=cfg.lam_adv)
         opts["g"].zero_grad(set_to_none=True)
         loss_g.backward()
         opts["g"].step()

@@ -106,8 +106,8 @@ def load_feature_gans(P: Any, models: FeatureModels, data: FaceSet, train_idx: t
 def stage2_config(P: Any) -> Stage2Config:
     """Stage 2's config from a notebook's parameters (``Stage2Params`` fields)."""
     return Stage2Config(d_n=P.s2_d_n, steps=P.s2_steps, batch=P.s2_batch, lr=P.s2_lr, gamma=P.s2_gamma,
-                        lambda_k=P.s2_lambda_k, schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step,
-                        seed=P.seed)
+                        lambda_k=P.s2_lambda_k, lam_adv=P.s2_lam_adv, schedule=P.lr_schedule,
+                        lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed)
 
 
 def load_stage2(P: Any, models: FeatureModels, gans: dict[str, Trained], data: FaceSet, train_idx: torch.Tensor,
