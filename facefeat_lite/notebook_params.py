@@ -101,7 +101,7 @@ class Stage2Params(Stage1Params):
 
     SMOKE: ClassVar[dict[str, Any]] = {**Stage1Params.SMOKE, "s2_steps": 10}
 
-    s2_d_n: int = 16  # D^I's BEGAN filters (paper: 64)
+    s2_d_n: int = 8  # D^I's BEGAN filters (paper: 64)
     s2_steps: int = 300  # stage-2 training steps
     s2_batch: int = 16  # stage-2 batch size (paper: 96)
     s2_lr: float = 2.0e-4  # G^I and D^I (peak) Adam learning rate (paper: 8e-5)

@@ -36,7 +36,7 @@
 #
 # Package code: `facefeat_lite.facefeat.image_gan` (D^I, the energy, Eqs. 3, 4, 11, BEGAN's
 # equilibrium, the training step). About three minutes on a 2-core CPU once notebooks 01
-# and 02 have cached their models.
+# and 02 have cached their models (stage 2 itself: about 80 s).
 
 # %% tags=["parameters"]
 seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
@@ -85,7 +85,7 @@ fgan_batch: int = 256  # their batch size (paper: 96)
 fgan_lr: float = 0.001  # their (peak) Adam learning rate (paper: 8e-5)
 fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)
 n_eval: int = 3200  # generated features scored against as many real ones
-s2_d_n: int = 16  # D^I's BEGAN filters (paper: 64)
+s2_d_n: int = 8  # D^I's BEGAN filters (paper: 64)
 s2_steps: int = 300  # stage-2 training steps
 s2_batch: int = 16  # stage-2 batch size (paper: 96)
 s2_lr: float = 0.0002  # G^I and D^I (peak) Adam learning rate (paper: 8e-5)
