@@ -7,8 +7,14 @@ Subcommands:
   the cached geometry. Reports the thread count, because on a 2-core machine a renderer
   fighting a training loop for cores collapses (see ``docs/synthfaces_notes.md``).
 
-Later issues add ``stylegan2`` and ``facefeat_step`` as further subcommands. A benchmark is
-never a timed test: tests check behaviour, this measures speed.
+* ``stylegan2 --size S``: StyleGAN2 training-step time (one D step with its share of lazy R1,
+  one G step, EMA; batch 16) and sampling throughput of the generator, at the CPU preset
+  (:class:`facefeat_lite.stylegan2.training.StyleGAN2Config`) and at rosinality-like widths
+  (512-d z/w, 8 mapping layers, channels capped at 64 — the setting measured with rosinality's
+  code on these cores: 1.5 s per step at 32², 5.8 s at 64²).
+
+A later issue adds ``facefeat_step``. A benchmark is never a timed test: tests check
+behaviour, this measures speed.
 """
 from __future__ import annotations
 
@@ -39,6 +45,52 @@ def bench_synthfaces(args) -> dict:
     return res
 
 
+def _time(fn, seconds: float, warmup: int = 2) -> tuple[float, int]:
+    for _ in range(warmup):
+        fn()
+    n, t0 = 0, time.perf_counter()
+    while n < 3 or time.perf_counter() - t0 < seconds:
+        fn()
+        n += 1
+    return (time.perf_counter() - t0) / n, n
+
+
+def bench_stylegan2(args) -> dict:
+    import dataclasses
+
+    from facefeat_lite.stylegan2.training import StyleGAN2Config, build, make_optimizers, train_step
+
+    presets = {"cpu_preset": StyleGAN2Config(size=args.size),
+               "rosinality_like": StyleGAN2Config(size=args.size, style_dim=512, n_mlp=8, channel_base=32768,
+                                                  channel_max=64)}
+    res = {"threads": torch.get_num_threads(), "size": args.size, "batch": args.batch, "torch": torch.__version__}
+    for name, cfg in presets.items():
+        cfg = dataclasses.replace(cfg, batch=args.batch)
+        torch.manual_seed(0)
+        models = build(cfg)
+        opts = make_optimizers(models, cfg)
+        real = torch.rand(args.batch, 3, args.size, args.size) * 2 - 1
+        step = [0]
+
+        def one():
+            step[0] += 1
+            train_step(models, opts, real, step[0], cfg)
+
+        sec, n = _time(one, args.seconds)
+
+        @torch.no_grad()
+        def sample():
+            models["g_ema"]([torch.randn(args.batch, cfg.style_dim)])
+
+        sec_s, _ = _time(sample, args.seconds / 2)
+        res[name] = {"config": dataclasses.asdict(cfg),
+                     "params_g_M": round(sum(p.numel() for p in models["g"].parameters()) / 1e6, 3),
+                     "params_d_M": round(sum(p.numel() for p in models["d"].parameters()) / 1e6, 3),
+                     "train_s_per_step": round(sec, 4), "train_steps_per_s": round(1 / sec, 3),
+                     "timed_steps": n, "generator_images_per_s": round(args.batch / sec_s, 1)}
+    return res
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="python -m facefeat_lite.bench", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -47,6 +99,12 @@ def main(argv=None) -> None:
     sf.add_argument("--batch", type=int, default=64)
     sf.add_argument("--seconds", type=float, default=8.0, help="timed seconds per size (short windows are noisy: ±20 %% at 3 s)")
     sf.set_defaults(fn=bench_synthfaces)
+    sg = sub.add_parser("stylegan2", help="StyleGAN2 training step and sampling speed")
+    sg.add_argument("--size", type=int, default=32, help="image size (power of two, default 32)")
+    sg.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    sg.add_argument("--batch", type=int, default=16)
+    sg.add_argument("--seconds", type=float, default=8.0, help="timed seconds per preset")
+    sg.set_defaults(fn=bench_stylegan2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(json.dumps(args.fn(args)))

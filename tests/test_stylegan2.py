@@ -1,0 +1,140 @@
+"""StyleGAN2 building blocks, generator and discriminator (issue: the StyleGAN2 prior)."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from facefeat_lite.stylegan2 import (Discriminator, Generator, accumulate, d_logistic_loss, d_r1_loss,
+                                     g_nonsaturating_loss, n_latent_for)
+from facefeat_lite.stylegan2.layers import Blur, ModulatedConv2d, Upsample
+
+TINY = dict(style_dim=16, n_mlp=2, channel_base=256, channel_max=16)
+
+
+def _direct_modconv(conv: ModulatedConv2d, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    """The paper's formulation: per-sample weights w'_oik = s_i w_oik, demodulated, grouped conv."""
+    b, cin, h, w = x.shape
+    s = conv.modulation(style)                                          # B × in
+    weight = conv.scale * conv.weight * s[:, None, :, None, None]       # B × out × in × k × k
+    if conv.demodulate:
+        weight = weight * torch.rsqrt(weight.pow(2).sum((2, 3, 4)) + 1e-8)[:, :, None, None, None]
+    cout, k = weight.shape[1], weight.shape[-1]
+    if conv.upsample:
+        wt = weight.transpose(1, 2).reshape(b * cin, cout, k, k)
+        out = F.conv_transpose2d(x.reshape(1, b * cin, h, w), wt, stride=2, groups=b)
+        return conv.blur(out.view(b, cout, out.shape[-2], out.shape[-1]))
+    out = F.conv2d(x.reshape(1, b * cin, h, w), weight.view(b * cout, cin, k, k), padding=k // 2, groups=b)
+    return out.view(b, cout, h, w)
+
+
+@pytest.mark.parametrize("upsample", [False, True])
+@pytest.mark.parametrize("demodulate", [True, False])
+def test_fast_modulated_conv_equals_the_direct_computation(upsample, demodulate):
+    torch.manual_seed(0)
+    conv = ModulatedConv2d(5, 7, 3, style_dim=6, demodulate=demodulate, upsample=upsample)
+    with torch.no_grad():
+        conv.modulation.bias.normal_()                                   # styles far from 1
+    x, style = torch.randn(3, 5, 8, 8), torch.randn(3, 6)
+    fast, direct = conv(x, style), _direct_modconv(conv, x, style)
+    assert fast.shape == ((3, 7, 16, 16) if upsample else (3, 7, 8, 8))
+    assert torch.allclose(fast, direct, atol=1e-5)
+
+
+def test_blur_and_upsample_preserve_a_constant_image():
+    x = torch.full((1, 2, 8, 8), 3.0)
+    assert torch.allclose(Blur(pad=(2, 1))(x)[..., 2:-2, 2:-2], x[..., 2:-2, 2:-2])
+    up = Upsample()(x)
+    assert up.shape == (1, 2, 16, 16)
+    assert torch.allclose(up[..., 2:-2, 2:-2], torch.full_like(up[..., 2:-2, 2:-2], 3.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("size,n_latent", [(8, 4), (32, 8), (64, 10), (256, 14), (1024, 18)])
+def test_n_latent_per_resolution(size, n_latent):
+    assert n_latent_for(size) == n_latent
+
+
+@pytest.mark.parametrize("size", [32, 64, 128, 256])
+def test_generator_and_discriminator_shapes(size):
+    g = Generator(size, **TINY)
+    d = Discriminator(size, channel_base=256, channel_max=16)
+    z = torch.randn(4, 16)
+    img, wplus = g([z], return_latents=True)
+    assert img.shape == (4, 3, size, size) and wplus.shape == (4, n_latent_for(size), 16)
+    assert g.mapping(z).shape == (4, 16)
+    assert d(img).shape == (4, 1)
+
+
+def test_input_latent_replaces_the_constant():
+    torch.manual_seed(0)
+    g = Generator(32, **TINY)
+    w = g.to_wplus([g.mapping(torch.randn(2, 16))])
+    fixed = dict(randomize_noise=False)
+    base = g.synthesis(w, **fixed)
+    assert torch.equal(base, g.synthesis(w, input_latent=g.input.input.expand(2, -1, -1, -1), **fixed))
+    other = g.synthesis(w, input_latent=torch.randn(2, 16, 4, 4), **fixed)
+    assert not torch.allclose(base, other)
+    with pytest.raises(ValueError, match="input_latent must be"):
+        g.synthesis(w, input_latent=torch.randn(2, 8, 4, 4))
+    with pytest.raises(ValueError, match="W\\+ must be"):
+        g.synthesis(w[:, :3])
+
+
+def test_truncation_and_w_avg():
+    torch.manual_seed(0)
+    g = Generator(32, **TINY)
+    w = g.mapping(torch.randn(64, 16))
+    g.update_w_avg(w, beta=0.0)                                        # w̄ = mean of this batch
+    assert torch.allclose(g.w_avg, w.mean(0), atol=1e-6)
+    _, wplus = g([torch.randn(3, 16)], truncation=0.0, return_latents=True)
+    assert torch.allclose(wplus, g.w_avg.expand(3, g.n_latent, -1), atol=1e-6)   # ψ = 0 → w̄
+    half = g.truncate(w[:2], 0.5)
+    assert torch.allclose(half, g.w_avg + 0.5 * (w[:2] - g.w_avg))
+
+
+def test_style_mixing_rows():
+    g = Generator(32, **TINY)
+    a, b = torch.zeros(2, 16), torch.ones(2, 16)
+    mixed = g.to_wplus([a, b], inject_index=3)
+    assert torch.equal(mixed[:, :3], torch.zeros(2, 3, 16)) and torch.equal(mixed[:, 3:], torch.ones(2, 5, 16))
+
+
+def test_losses_r1_and_ema():
+    real, fake = torch.tensor([[2.0], [0.0]]), torch.tensor([[0.0], [-2.0]])
+    sp = F.softplus
+    assert float(d_logistic_loss(real, fake)) == pytest.approx(float((sp(-real).mean() + sp(fake).mean())))
+    assert float(g_nonsaturating_loss(fake)) == pytest.approx(float(sp(-fake).mean()))
+    x = torch.randn(3, 4, requires_grad=True)
+    pred = (x * torch.tensor([1.0, 2.0, 0.0, 0.0])).sum(1)            # ∇ = (1, 2, 0, 0): ‖∇‖² = 5
+    assert float(d_r1_loss(pred, x)) == pytest.approx(5.0)
+    g = Generator(32, **TINY)
+    ema = copy.deepcopy(g)
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(1.0)
+    accumulate(ema, g, decay=0.75)
+    p_g, p_e = next(g.parameters()), next(ema.parameters())
+    assert torch.allclose(p_e, p_g - 0.75)                               # moved a quarter of the way
+
+
+def test_train_step_updates_g_d_ema_and_w_avg():
+    from facefeat_lite.stylegan2.training import StyleGAN2Config, build, make_optimizers, train_step
+
+    torch.manual_seed(0)
+    cfg = StyleGAN2Config(size=16, style_dim=16, n_mlp=2, channel_base=128, channel_max=8, batch=4, r1_every=2)
+    models = build(cfg)
+    opts = make_optimizers(models, cfg)
+    before = {k: copy.deepcopy(m.state_dict()) for k, m in models.items()}
+    real = torch.rand(4, 3, 16, 16) * 2 - 1
+    logs = [train_step(models, opts, real, s, cfg) for s in range(1, 5)]
+    assert "r1" in logs[1] and "r1" not in logs[0]                      # lazy R1 every 2 steps
+    assert all(torch.isfinite(torch.tensor(list(l.values()))).all() for l in logs)
+    for k in ("g", "d", "g_ema"):
+        w0, w1 = before[k]["style.1.weight" if k != "d" else "final_linear.1.weight"], \
+            models[k].state_dict()["style.1.weight" if k != "d" else "final_linear.1.weight"]
+        assert not torch.equal(w0, w1), k
+    assert models["g"].w_avg.abs().sum() > 0
+    assert not any(p.requires_grad for p in models["g_ema"].parameters())
+    assert opts["d"].param_groups[0]["lr"] == pytest.approx(cfg.lr * 2 / 3)   # lazy-R1 correction
