@@ -138,3 +138,45 @@ def test_train_step_updates_g_d_ema_and_w_avg():
     assert models["g"].w_avg.abs().sum() > 0
     assert not any(p.requires_grad for p in models["g_ema"].parameters())
     assert opts["d"].param_groups[0]["lr"] == pytest.approx(cfg.lr * 2 / 3)   # lazy-R1 correction
+
+
+def test_train_stylegan2_caches_and_resumes(tmp_path, monkeypatch):
+    """A tiny run on a FaceSet: cache hit on the second call; killed after its step-2
+    checkpoint, the rerun resumes and ends with the same losses (python's random included)."""
+    import facefeat_lite.stylegan2.training as sg
+    from facefeat_lite.data.faceset import FaceSet
+
+    g = torch.Generator().manual_seed(0)
+    images = (torch.rand(12, 3, 32, 32, generator=g) * 255).to(torch.uint8)
+    data = FaceSet(identity=torch.arange(12) // 3, images=images, name="toy", fingerprint="toy-sg2")
+    cfg = sg.StyleGAN2Config(size=16, style_dim=8, n_mlp=1, channel_base=64, channel_max=8, batch=4, steps=4,
+                             r1_every=2, ckpt_every=2)
+    ref = sg.train_stylegan2(data, cfg=cfg, root=str(tmp_path / "a"), progress=False)
+    assert ref["step"] == 4 and len(ref["history"]["loss_g"]) == 4
+    assert sg.train_stylegan2(data, cfg=cfg, root=str(tmp_path / "a"), progress=False)["history"] == ref["history"]
+
+    real_fit = sg.fit
+
+    def dying_fit(step_fn, state, steps, callbacks=()):
+        def step(s):
+            if s.step == 3:
+                raise KeyboardInterrupt
+            return step_fn(s)
+        return real_fit(step, state, steps, callbacks)
+
+    monkeypatch.setattr(sg, "fit", dying_fit)
+    with pytest.raises(KeyboardInterrupt):
+        sg.train_stylegan2(data, cfg=cfg, root=str(tmp_path / "b"), progress=False)
+    monkeypatch.setattr(sg, "fit", real_fit)
+    resumed = sg.train_stylegan2(data, cfg=cfg, root=str(tmp_path / "b"), progress=False)
+    assert resumed["history"]["loss_g"] == pytest.approx(ref["history"]["loss_g"], rel=1e-5)
+
+
+def test_ema_half_life_ramps_up():
+    from facefeat_lite.stylegan2.training import StyleGAN2Config, ema_decay
+
+    cfg = StyleGAN2Config(batch=16, ema_kimg=10.0, ema_rampup=0.05)
+    assert ema_decay(1, 16, cfg) == pytest.approx(0.5 ** (16 / 0.8))          # half-life 0.8 images
+    assert ema_decay(100, 16, cfg) == pytest.approx(0.5 ** (16 / 80))
+    assert ema_decay(10 ** 6, 16, cfg) == pytest.approx(0.5 ** (16 / 10000))   # capped at 10k images
+    assert ema_decay(10, 16, StyleGAN2Config(ema_rampup=0.0)) == pytest.approx(0.5 ** (16 / 10000))

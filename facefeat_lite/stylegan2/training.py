@@ -6,19 +6,26 @@ cannot afford — a stated deviation):
 1. D step: logistic loss on a real batch and on G(z) (style mixing with probability 0.9);
    every ``r1_every`` steps also lazy R1, γ/2 · E‖∇D(x)‖² · r1_every on reals.
 2. G step: non-saturating loss on a fresh G(z); w̄ tracked from the batch's w.
-3. EMA: g_ema ← 0.999 g_ema + 0.001 g (decay from the half-life of 10k images at batch 16).
+3. EMA: g_ema ← β g_ema + (1 − β) g with a half-life of min(10k images, 5 % of the images
+   seen so far) (NVlabs' ramp-up: without it a short CPU run samples mostly the initial weights).
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
+
+from ..data.faceset import FaceSet, to_model
+from ..train.checkpoint import load_or_train
+from ..train.core import ProgressBar, TrainState, fit, seed_everything
 
 from .discriminator import Discriminator, accumulate, d_logistic_loss, d_r1_loss, g_nonsaturating_loss
 from .generator import Generator
 
-__all__ = ["StyleGAN2Config", "build", "make_optimizers", "train_step"]
+__all__ = ["StyleGAN2Config", "build", "make_optimizers", "ema_decay", "train_step", "train_stylegan2"]
 
 
 @dataclass
@@ -35,7 +42,12 @@ class StyleGAN2Config:
     r1_gamma: float = 0.1           # paper: 10 at 1024² (scaled ~ res²; 0.1 suits 32²)
     r1_every: int = 16              # lazy regularisation interval
     mixing: float = 0.9             # style-mixing probability
-    ema_decay: float = 0.999
+    ema_kimg: float = 10.0          # EMA half-life in thousands of images (the paper's 10)
+    ema_rampup: float = 0.05        # ... but at most this fraction of the images seen so far
+    steps: int = 1000               # training steps (train_stylegan2)
+    flip: bool = True               # random horizontal mirror of the real images
+    seed: int = 0
+    ckpt_every: int = 0             # partial checkpoint period; 0 = every 5 % of steps (≥ 100)
 
 
 def build(cfg: StyleGAN2Config) -> dict[str, torch.nn.Module]:
@@ -58,6 +70,12 @@ def make_optimizers(models: dict, cfg: StyleGAN2Config) -> dict[str, torch.optim
 def _styles(cfg: StyleGAN2Config, batch: int, device) -> list[torch.Tensor]:
     n = 2 if random.random() < cfg.mixing else 1
     return [torch.randn(batch, cfg.style_dim, device=device) for _ in range(n)]
+
+
+def ema_decay(step: int, batch: int, cfg: StyleGAN2Config) -> float:
+    """β = 0.5^(batch / half-life), half-life = min(ema_kimg · 1000, ema_rampup · step · batch) images."""
+    half_life = min(cfg.ema_kimg * 1000, cfg.ema_rampup * step * batch) if cfg.ema_rampup else cfg.ema_kimg * 1000
+    return 0.5 ** (batch / max(half_life, 1e-8))
 
 
 def train_step(models: dict, opts: dict, real: torch.Tensor, step: int, cfg: StyleGAN2Config) -> dict[str, float]:
@@ -91,6 +109,48 @@ def train_step(models: dict, opts: dict, real: torch.Tensor, step: int, cfg: Sty
     opts["g"].step()
     d.requires_grad_(True)
     g.update_w_avg(wplus[:, 0])
-    accumulate(models["g_ema"], g, cfg.ema_decay)
+    accumulate(models["g_ema"], g, ema_decay(step, b, cfg))
     logs["loss_g"] = float(loss_g.detach())
     return logs
+
+
+def _real_batch(data: FaceSet, idx: torch.Tensor, cfg: StyleGAN2Config, g: torch.Generator, device) -> torch.Tensor:
+    """``cfg.batch`` real images in [−1, 1] at ``cfg.size`` (area-resized when the data differ)."""
+    pick = idx[torch.randint(len(idx), (cfg.batch,), generator=g)]
+    x = to_model(data.take(pick))
+    if x.shape[-1] != cfg.size:
+        x = F.interpolate(x, size=(cfg.size, cfg.size), mode="area")
+    if cfg.flip:
+        mirror = torch.rand(cfg.batch, generator=g) < 0.5
+        x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
+    return x.to(device)
+
+
+def train_stylegan2(data: FaceSet, idx: torch.Tensor | None = None, cfg: StyleGAN2Config | None = None,
+                    device: str = "cpu", root: str = "runs/cache", progress: bool = True) -> dict:
+    """Load-or-train a StyleGAN2 on ``data`` (at ``idx``); returns the checkpoint dict
+    (``ckpt["models"]["g_ema"]`` is the generator to sample from). Resumes an interrupted run."""
+    cfg = cfg or StyleGAN2Config()
+    idx = torch.arange(len(data)) if idx is None else torch.as_tensor(idx).long()
+    from ..facefeat.training import index_hash
+    config = {"model": "stylegan2", **dataclasses.asdict(cfg), "data": data.describe(), "idx": index_hash(idx)}
+
+    def train(run):
+        seed_everything(cfg.seed)
+        random.seed(cfg.seed)
+        models = {k: m.to(device) for k, m in build(cfg).items()}
+        opts = make_optimizers(models, cfg)
+        state = TrainState(models=models, optimizers=opts, generators={"data": torch.Generator().manual_seed(cfg.seed)})
+        run.resume(state)
+
+        def one_step(state):
+            real = _real_batch(data, idx, cfg, state.generators["data"], device)
+            return train_step(models, opts, real, state.step + 1, cfg)
+
+        models["g"].train()
+        models["d"].train()
+        every = cfg.ckpt_every or max(100, cfg.steps // 20)
+        return fit(one_step, state, cfg.steps, [ProgressBar(desc="stylegan2", disable=not progress),
+                                                 run.checkpoint(every)])
+
+    return load_or_train("stylegan2", config, train, root, map_location=device)
