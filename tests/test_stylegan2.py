@@ -180,3 +180,51 @@ def test_ema_half_life_ramps_up():
     assert ema_decay(100, 16, cfg) == pytest.approx(0.5 ** (16 / 80))
     assert ema_decay(10 ** 6, 16, cfg) == pytest.approx(0.5 ** (16 / 10000))   # capped at 10k images
     assert ema_decay(10, 16, StyleGAN2Config(ema_rampup=0.0)) == pytest.approx(0.5 ** (16 / 10000))
+
+
+def test_rosinality_round_trip_same_images(tmp_path):
+    """Export our generator in rosinality's format, import it back: same latents → same images."""
+    from facefeat_lite.stylegan2.importer import load_rosinality, to_rosinality
+
+    torch.manual_seed(0)
+    g = Generator(32, style_dim=16, n_mlp=3, channels={4: 16, 8: 16, 16: 8, 32: 4}).eval()
+    with torch.no_grad():
+        g.w_avg.normal_()
+        for p in g.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    torch.save(to_rosinality(g), tmp_path / "g.pt")
+    h = load_rosinality(tmp_path / "g.pt")
+    assert h.size == 32 and h.n_latent == 8 and h.channels == g.channels and len(h.style) == 4
+    z = torch.randn(3, 16)
+    a, _ = g([z], truncation=0.7, randomize_noise=False)
+    b, _ = h([z], truncation=0.7, randomize_noise=False)
+    assert torch.equal(a, b)
+
+
+def test_rosinality_key_names():
+    """The keys rosinality's Generator has (model.py) are exactly ours, minus w_avg."""
+    from facefeat_lite.stylegan2.importer import to_rosinality
+
+    keys = set(to_rosinality(Generator(8, style_dim=4, n_mlp=2, channels={4: 4, 8: 4}))["g_ema"])
+    conv = lambda p: {f"{p}.conv.weight", f"{p}.conv.modulation.weight", f"{p}.conv.modulation.bias",  # noqa: E731
+                      f"{p}.noise.weight", f"{p}.activate.bias"}
+    rgb = lambda p: {f"{p}.conv.weight", f"{p}.conv.modulation.weight", f"{p}.conv.modulation.bias",  # noqa: E731
+                     f"{p}.bias"}
+    expected = ({"style.1.weight", "style.1.bias", "style.2.weight", "style.2.bias", "input.input"}
+                | conv("conv1") | rgb("to_rgb1") | conv("convs.0") | {"convs.0.conv.blur.kernel"} | conv("convs.1")
+                | rgb("to_rgbs.0") | {"to_rgbs.0.upsample.kernel"}
+                | {f"noises.noise_{i}" for i in range(3)})
+    assert keys == expected
+
+
+def test_importer_errors(tmp_path):
+    from facefeat_lite.stylegan2.importer import generator_from_state_dict, load_rosinality
+    from facefeat_lite.train.checkpoint import CheckpointError
+
+    with pytest.raises(FileNotFoundError, match="rosinality"):
+        load_rosinality(tmp_path / "missing.pt")
+    torch.save({"g": {}}, tmp_path / "x.pt")
+    with pytest.raises(CheckpointError, match="no 'g_ema'"):
+        load_rosinality(tmp_path / "x.pt")
+    with pytest.raises(CheckpointError, match="style.1.weight"):
+        generator_from_state_dict({"input.input": torch.zeros(1, 4, 4, 4)})

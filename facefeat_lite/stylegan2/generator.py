@@ -12,7 +12,8 @@ The prior IDE encodes into (IDE §2.3). Layout as in the paper's config-f and ro
 so there are ``n_latent = 2·log2(S) − 2`` style inputs (18 at 1024², 8 at 32²) — the rows
 of a W+ code. ``w_avg`` tracks the mean w during training (truncation: w' = w̄ + ψ (w − w̄)).
 Channel widths are ``min(channel_base // res, channel_max)`` per resolution (NVlabs' rule;
-config-f is base 16384·2 = 32768 capped at 512): the CPU preset is narrow.
+config-f is base 16384·2 = 32768 capped at 512, which is also rosinality's table with
+``channel_multiplier = 2``), or an explicit ``channels`` table: the CPU preset is narrow.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ class Generator(nn.Module):
     """StyleGAN2 generator. ``size`` a power of two ≥ 8; ``style_dim`` = z and w dimension."""
 
     def __init__(self, size: int, style_dim: int = 512, n_mlp: int = 8, channel_base: int = 32768,
-                 channel_max: int = 512, lr_mlp: float = 0.01, blur_kernel=(1, 3, 3, 1)):
+                 channel_max: int = 512, lr_mlp: float = 0.01, blur_kernel=(1, 3, 3, 1),
+                 channels: dict[int, int] | None = None):
         super().__init__()
         if size < 8 or size & (size - 1):
             raise ValueError(f"size must be a power of two >= 8, got {size}")
@@ -49,7 +51,7 @@ class Generator(nn.Module):
         self.log_size = int(math.log2(size))
         self.n_latent = n_latent_for(size)
         self.num_layers = (self.log_size - 2) * 2 + 1
-        self.channels = ch = channels_for(size, channel_base, channel_max)
+        self.channels = ch = dict(channels) if channels else channels_for(size, channel_base, channel_max)
 
         self.style = nn.Sequential(PixelNorm(), *[EqualLinear(style_dim, style_dim, lr_mul=lr_mlp, activation=True)
                                                   for _ in range(n_mlp)])
