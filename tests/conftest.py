@@ -11,6 +11,18 @@ NOTEBOOKS = ROOT / "notebooks"
 PARAMS_DIR = NOTEBOOKS / "params"
 
 
+def dying_fit(real_fit, at_step: int):
+    """A stand-in for ``train.core.fit`` that raises KeyboardInterrupt when the state reaches
+    ``at_step`` (after the checkpoints of earlier steps were written): a killed training run."""
+    def fit(step_fn, state, steps, callbacks=()):
+        def step(s):
+            if s.step == at_step:
+                raise KeyboardInterrupt
+            return step_fn(s)
+        return real_fit(step, state, steps, callbacks)
+    return fit
+
+
 @pytest.fixture(autouse=True)
 def _no_smoke(monkeypatch):
     """Unit tests run at the default scale unless a test sets FACEFEAT_SMOKE itself."""

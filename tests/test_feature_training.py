@@ -6,6 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
+from conftest import dying_fit
 from facefeat_lite.data.faceset import FaceSet, augment, holdout_split, to_model
 from facefeat_lite.facefeat.judge import Judge, JudgeConfig, JudgeNet, check_unit_range, train_judge
 from facefeat_lite.facefeat.training import (E1Config, E2Config, EidConfig, e1_r2, e2_l1, identification_accuracy,
@@ -125,15 +126,9 @@ def test_recipe_resume_matches_uninterrupted(tmp_path, monkeypatch):
 
     real_fit = core.fit
 
-    def dying_fit(step_fn, state, steps, callbacks=()):
-        def step(s):
-            if s.step == 3:
-                raise KeyboardInterrupt
-            return step_fn(s)
-        return real_fit(step, state, steps, callbacks)
 
     import facefeat_lite.facefeat.training as training
-    monkeypatch.setattr(training, "fit", dying_fit)
+    monkeypatch.setattr(training, "fit", dying_fit(real_fit, 3))
     with pytest.raises(KeyboardInterrupt):
         train_e_id(fs, tr, cfg, root=tmp_path / "b", progress=False)
     assert len(list((tmp_path / "b").glob("*-partial.pt"))) == 1

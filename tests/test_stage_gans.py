@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from conftest import dying_fit
 from facefeat_lite import distribution
 from facefeat_lite.data.faceset import FaceSet
 from facefeat_lite.facefeat.extractors import IdentityExtractor, ImageGenerator, freeze
@@ -163,14 +164,8 @@ def test_stage2_resume_keeps_k(tmp_path, monkeypatch):
     ref = train_stage2(data, feats, g_init, g_f1, g_f2, cfg, root=str(tmp_path / "a"), progress=False)
     real_fit = training.fit
 
-    def dying_fit(step_fn, state, steps, callbacks=()):
-        def step(s):
-            if s.step == 12:
-                raise KeyboardInterrupt
-            return step_fn(s)
-        return real_fit(step, state, steps, callbacks)
 
-    monkeypatch.setattr(training, "fit", dying_fit)
+    monkeypatch.setattr(training, "fit", dying_fit(real_fit, 12))
     with pytest.raises(KeyboardInterrupt):
         train_stage2(data, feats, g_init, g_f1, g_f2, cfg, root=str(tmp_path / "b"), progress=False)
     partial = list((tmp_path / "b").glob("*-partial.pt"))

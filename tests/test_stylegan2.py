@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from conftest import dying_fit
 from facefeat_lite.stylegan2 import (Discriminator, Generator, accumulate, d_logistic_loss, d_r1_loss,
                                      g_nonsaturating_loss, n_latent_for)
 from facefeat_lite.stylegan2.layers import Blur, ModulatedConv2d, Upsample
@@ -157,14 +158,8 @@ def test_train_stylegan2_caches_and_resumes(tmp_path, monkeypatch):
 
     real_fit = sg.fit
 
-    def dying_fit(step_fn, state, steps, callbacks=()):
-        def step(s):
-            if s.step == 3:
-                raise KeyboardInterrupt
-            return step_fn(s)
-        return real_fit(step, state, steps, callbacks)
 
-    monkeypatch.setattr(sg, "fit", dying_fit)
+    monkeypatch.setattr(sg, "fit", dying_fit(real_fit, 3))
     with pytest.raises(KeyboardInterrupt):
         sg.train_stylegan2(data, cfg=cfg, root=str(tmp_path / "b"), progress=False)
     monkeypatch.setattr(sg, "fit", real_fit)
