@@ -223,3 +223,47 @@ def test_importer_errors(tmp_path):
         load_rosinality(tmp_path / "x.pt")
     with pytest.raises(CheckpointError, match="style.1.weight"):
         generator_from_state_dict({"input.input": torch.zeros(1, 4, 4, 4)})
+
+
+def test_projector_lowers_its_loss_and_keeps_g_frozen():
+    from facefeat_lite.stylegan2.projector import ProjectConfig, noise_regularize, project
+
+    torch.manual_seed(0)
+    g = Generator(16, style_dim=16, n_mlp=2, channels={4: 16, 8: 16, 16: 8}).eval()
+    with torch.no_grad():
+        g.update_w_avg(g.mapping(torch.randn(256, 16)), beta=0.0)
+        target, _ = g([torch.randn(2, 16)], randomize_noise=False)
+    flags = [p.requires_grad for p in g.parameters()]
+    out = project(g, target, ProjectConfig(steps=80, lr=0.05))
+    h = out["history"]["mse"]
+    assert sum(h[-5:]) / 5 < 0.5 * sum(h[:5]) / 5
+    assert float(F.mse_loss(out["image"], target)) < h[0]
+    assert out["wplus"].shape == (2, g.n_latent, 16) and len(out["noise"]) == g.num_layers
+    assert [p.requires_grad for p in g.parameters()] == flags
+    white = [torch.randn(1, 1, 16, 16, generator=torch.Generator().manual_seed(1))]
+    smooth = [F.interpolate(torch.randn(1, 1, 4, 4), size=16, mode="bilinear")]
+    assert float(noise_regularize(smooth)) > 10 * float(noise_regularize(white))
+    with pytest.raises(ValueError, match="target must be"):
+        project(g, torch.zeros(1, 3, 8, 8))
+
+
+def test_interpolation_callbacks_headless():
+    from facefeat_lite.stylegan2.latent_ops import interpolate_image, lerp_wplus, row_groups
+
+    torch.manual_seed(0)
+    g = Generator(32, **TINY).eval()
+    a0, wa = interpolate_image(g, 1, 2, 0.0)
+    a1, wb = interpolate_image(g, 1, 2, 1.0)
+    b0, _ = interpolate_image(g, 2, 1, 1.0)
+    assert torch.allclose(a0, b0, atol=1e-5) and not torch.allclose(a0, a1)
+    for space in ("z", "w", "wplus"):
+        img, _ = interpolate_image(g, 1, 2, 0.5, space=space, rows=range(0, 2))
+        assert img.shape == (1, 3, 32, 32)
+    _, w_half = interpolate_image(g, 1, 2, 0.5, space="wplus", rows=row_groups(g)["coarse"])
+    assert torch.allclose(w_half[:, 4:], wa[:, 4:]) and not torch.allclose(w_half[:, :4], wa[:, :4])
+    assert torch.allclose(lerp_wplus(wa, wb, 0.25), wa + 0.25 * (wb - wa))
+    assert list(row_groups(g)["fine"]) == [] and len(row_groups(Generator(256, **TINY))["fine"]) == 6
+    with pytest.raises(ValueError, match="space"):
+        interpolate_image(g, 1, 2, 0.5, space="q")
+    with pytest.raises(ValueError, match="t must be"):
+        interpolate_image(g, 1, 2, 1.5)
