@@ -12,11 +12,13 @@ auto-encodes an image, L(x) = mean |x − D^I(x)| — low for what it takes as r
 BEGAN's equilibrium factor k_t on its fake terms::
 
     L_D   = L(x^r) − k_t (λ_3 L(x^s) + λ_4 L(x^rec))                         Eq. 4 with k_t
-    L_G^I = L(x^rec) + ‖x^r − x^rec‖_1 [+ λ_1 φ_id(x^rec) + λ_2 φ_id(x^s)]   Eq. 3
+    L_G^I = λ_adv L(x^rec) + ‖x^r − x^rec‖_1 [+ λ_1 φ_id(x^rec) + λ_2 φ_id(x^s)]   Eq. 3
     k_{t+1} = clip(k_t + λ_k (γ L(x^r) − L_fake), 0, 1),  L_fake = λ_3 L(x^s) + λ_4 L(x^rec)
     M = L(x^r) + |γ L(x^r) − L_fake|                                       (BEGAN's convergence)
 
-With λ_3 = λ_4 = 0.5 (defaults) L_fake is the mean energy over both kinds of fake, which is
+λ_adv is the paper's 1 in ``full_gpu.yaml`` and 0.1 in the CPU preset (a deviation, measured
+in :class:`Stage2Config`). With λ_3 = λ_4 = 0.5 (defaults) L_fake is the mean energy over both
+kinds of fake, which is
 what γ = E[L_fake] / E[L(x^r)] compares. G^I fights D^I only through x^rec: in Eq. 3 the
 adversarial term is φ^I(x^rec); x^s reaches G^I only through the identity term λ_2 φ_id(x^s),
 and the competition on x^s belongs to the feature generators (Eq. 1's λ^f φ^I(x^s), joint

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.faceset import FaceSet, to_model
+from ..facefeat.training import index_hash
 from ..train.checkpoint import load_or_train
 from ..train.core import ProgressBar, TrainState, fit, seed_everything
 
@@ -132,7 +133,6 @@ def train_stylegan2(data: FaceSet, idx: torch.Tensor | None = None, cfg: StyleGA
     (``ckpt["models"]["g_ema"]`` is the generator to sample from). Resumes an interrupted run."""
     cfg = cfg or StyleGAN2Config()
     idx = torch.arange(len(data)) if idx is None else torch.as_tensor(idx).long()
-    from ..facefeat.training import index_hash
     config = {"model": "stylegan2", **dataclasses.asdict(cfg), "data": data.describe(), "idx": index_hash(idx)}
 
     def train(run):
