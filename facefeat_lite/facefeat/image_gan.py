@@ -18,8 +18,7 @@ BEGAN's equilibrium factor k_t on its fake terms::
 
 λ_adv is the paper's 1 in ``full_gpu.yaml`` and 0.1 in the CPU preset (a deviation, measured
 in :class:`Stage2Config`). With λ_3 = λ_4 = 0.5 (defaults) L_fake is the mean energy over both
-kinds of fake, which is
-what γ = E[L_fake] / E[L(x^r)] compares. G^I fights D^I only through x^rec: in Eq. 3 the
+kinds of fake, which is what γ = E[L_fake] / E[L(x^r)] compares. G^I fights D^I only through x^rec: in Eq. 3 the
 adversarial term is φ^I(x^rec); x^s reaches G^I only through the identity term λ_2 φ_id(x^s),
 and the competition on x^s belongs to the feature generators (Eq. 1's λ^f φ^I(x^s), joint
 training). That split is the paper's: stage 1 is responsible for *which* features are
