@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from .params import CommonParams, register
 
-__all__ = ["DataParams", "FeatureParams", "Stage1Params", "Stage2Params"]
+__all__ = ["DataParams", "FeatureParams", "Stage1Params", "Stage2Params", "StyleGANParams"]
 
 
 @register("00_data")
@@ -108,3 +108,26 @@ class Stage2Params(Stage1Params):
     s2_gamma: float = 0.5  # BEGAN's γ: the ratio E[L(fake)] / E[L(real)] it holds
     s2_lambda_k: float = 1.0e-3  # BEGAN's learning rate of k_t
     s2_lam_adv: float = 0.1  # weight of G^I's adversarial term phi^I(x^rec) in Eq. 3 (paper: 1)
+
+
+@register("05_stylegan_prior")
+@dataclasses.dataclass(repr=False)
+class StyleGANParams(FeatureParams):
+    """05_stylegan_prior: the StyleGAN2 prior (facefeat_lite.stylegan2).
+
+    Declares notebook 01's fields: it measures with E_1 and the judge, asked for by config."""
+
+    SMOKE: ClassVar[dict[str, Any]] = {**FeatureParams.SMOKE, "sg_demo_steps": 4, "proj_steps": 5, "proj_n": 2,
+                                       "sg_n_eval": 64}
+
+    sg_prior: str = "data/weights/stylegan2_synthfaces32.pt"  # rosinality-format generator ("": train sg_steps)
+    sg_steps: int = 6000  # training steps when sg_prior is "" (the shipped prior's own)
+    sg_demo_steps: int = 300  # the short training run the notebook shows
+    sg_size: int = 32  # prior resolution (the shipped prior: 32)
+    sg_style_dim: int = 128  # z and w dimension (paper: 512)
+    sg_n_mlp: int = 4  # mapping layers (paper: 8)
+    sg_channel_base: int = 1024  # channels min(base // res, max) (config-f: 32768)
+    sg_channel_max: int = 64  # (config-f: 512)
+    sg_n_eval: int = 1000  # generated images for the Fréchet judge distance
+    proj_steps: int = 200  # projector steps per image batch
+    proj_n: int = 8  # held-out test images to project

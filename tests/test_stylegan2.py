@@ -267,3 +267,23 @@ def test_interpolation_callbacks_headless():
         interpolate_image(g, 1, 2, 0.5, space="q")
     with pytest.raises(ValueError, match="t must be"):
         interpolate_image(g, 1, 2, 1.5)
+
+
+def test_row_swap_analysis_and_frechet_judge_distance():
+    from facefeat_lite.stylegan2 import analysis
+
+    torch.manual_seed(0)
+    g = Generator(32, **TINY).eval()
+    assert analysis.coarse_fine_rows(g) == {"coarse": [0, 1, 2, 3], "fine": [4, 5, 6, 7]}
+    a, s, b = analysis.swap_rows(g, 3, seed=0, rows=[0, 1, 2, 3])
+    assert a.shape == s.shape == b.shape == (3, 3, 32, 32) and not torch.allclose(a, s)
+    _, s_none, _ = analysis.swap_rows(g, 3, seed=0, rows=[])
+    assert torch.allclose(a, s_none)
+    # a readout that only sees the image's mean: the effect table has both groups and is ≥ 0
+    eff = analysis.row_swap_effect(g, lambda x: x.mean((1, 2, 3)), n=4, seed=1)
+    assert set(eff) == {"coarse", "fine"} and all(v >= 0 for e in eff.values() for v in e.values())
+    up = analysis.to_judge(torch.full((2, 3, 32, 32), 3.0))
+    assert up.shape == (2, 3, 64, 64) and float(up.max()) == 1.0
+    emb = lambda x: x.flatten(1)[:, :3]  # noqa: E731
+    x = torch.randn(50, 3, 4, 4)
+    assert analysis.frechet_judge_distance(emb, x, x) == pytest.approx(0.0, abs=1e-6)

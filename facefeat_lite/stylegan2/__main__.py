@@ -1,6 +1,6 @@
 """Train the SynthFaces StyleGAN2 prior and export it with a model card (notebook 05's shipped prior).
 
-    python -m facefeat_lite.stylegan2 --steps 9000 --out data/weights/stylegan2_synthfaces32
+    python -m facefeat_lite.stylegan2 --steps 6000 --out data/weights/stylegan2_synthfaces32
 
 trains with :func:`~.training.train_stylegan2` (load-or-train: an interrupted run resumes from
 its partial checkpoint under ``--cache``), then writes ``<out>.pt`` (rosinality format:

@@ -1,0 +1,80 @@
+"""Measurements on a StyleGAN2 prior with SynthFaces' tools (notebook 05).
+
+* :func:`swap_rows` / :func:`row_swap_effect` — which W+ rows control what: take two samples,
+  give the first the second's rows in one group (coarse: 4²–8², fine: 16² and up), and read
+  what changed with a frozen estimator (E_1's yaw for pose; the image's mean colour as a
+  colour/light proxy).
+* :func:`frechet_judge_distance` — the Fréchet distance between the judge's embeddings of two
+  image sets ("Fréchet judge distance"; not FID, which is the same formula on Inception
+  features, and not comparable with FID values).
+* :func:`to_judge` — the judge and E_1 work at the SynthFaces size (64²): smaller images are
+  up-sampled bilinearly, and real images are first brought down to the prior's size, so both
+  sides of every comparison went through the same resampling.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from ..distribution import frechet_distance
+from .generator import Generator
+
+__all__ = ["resize", "to_judge", "coarse_fine_rows", "swap_rows", "row_swap_effect", "frechet_judge_distance"]
+
+
+def resize(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Images (N, 3, H, W) float → size × size: area when shrinking, bilinear when growing."""
+    if x.shape[-1] == size:
+        return x
+    mode = "area" if x.shape[-1] > size else "bilinear"
+    kw = {} if mode == "area" else {"align_corners": False}
+    return F.interpolate(x.float(), size=(size, size), mode=mode, **kw)
+
+
+def to_judge(x: torch.Tensor, size: int = 64) -> torch.Tensor:
+    """Model images in [−1, 1] → [0, 1] at the judge's size."""
+    return ((resize(x, size) + 1) / 2).clamp(0, 1)
+
+
+def coarse_fine_rows(g: Generator) -> dict[str, list[int]]:
+    """W+ rows acting at 4²–8² ("coarse": rows 0–3) and at 16² and up ("fine": the rest)."""
+    return {"coarse": list(range(min(4, g.n_latent))), "fine": list(range(4, g.n_latent))}
+
+
+@torch.no_grad()
+def swap_rows(g: Generator, n: int, seed: int, rows: list[int], truncation: float = 1.0):
+    """(x_a, x_swapped, x_b): samples a and b, and a with b's W+ ``rows``; fixed noise."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(2 * n, g.style_dim, generator=gen).to(g.w_avg.device)
+    w = g.to_wplus([g.truncate(g.mapping(z), truncation)])
+    wa, wb = w[:n], w[n:]
+    ws = wa.clone()
+    ws[:, rows] = wb[:, rows]
+    out = [g.synthesis(x, randomize_noise=False) for x in (wa, ws, wb)]
+    return tuple(out)
+
+
+@torch.no_grad()
+def row_swap_effect(g: Generator, readout: Callable[[torch.Tensor], torch.Tensor], n: int = 64, seed: int = 0,
+                    truncation: float = 1.0) -> dict[str, dict[str, float]]:
+    """For each row group: mean |readout(swapped) − readout(a)| and the same for b − a (the
+    effect of swapping every row), plus the mean-colour change; ``readout`` maps images in
+    [−1, 1] to one number per image (e.g. E_1's yaw in degrees)."""
+    out = {}
+    for name, rows in coarse_fine_rows(g).items():
+        if not rows:
+            continue
+        a, s, b = swap_rows(g, n, seed, rows, truncation)
+        ra, rs, rb = readout(a), readout(s), readout(b)
+        colour = lambda x: x.mean((2, 3))  # noqa: E731
+        out[name] = {"readout_change": float((rs - ra).abs().mean()), "readout_change_all_rows": float((rb - ra).abs().mean()),
+                     "colour_change": float((colour(s) - colour(a)).abs().mean()),
+                     "colour_change_all_rows": float((colour(b) - colour(a)).abs().mean())}
+    return out
+
+
+def frechet_judge_distance(embed: Callable[[torch.Tensor], torch.Tensor], a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between ``embed(a)`` and ``embed(b)`` (judge embeddings; not FID)."""
+    return frechet_distance(embed(a), embed(b))
