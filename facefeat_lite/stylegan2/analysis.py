@@ -69,7 +69,8 @@ def row_swap_effect(g: Generator, readout: Callable[[torch.Tensor], torch.Tensor
         a, s, b = swap_rows(g, n, seed, rows, truncation)
         ra, rs, rb = readout(a), readout(s), readout(b)
         colour = lambda x: x.mean((2, 3))  # noqa: E731
-        out[name] = {"readout_change": float((rs - ra).abs().mean()), "readout_change_all_rows": float((rb - ra).abs().mean()),
+        out[name] = {"readout_change": float((rs - ra).abs().mean()),
+                     "readout_change_all_rows": float((rb - ra).abs().mean()),
                      "colour_change": float((colour(s) - colour(a)).abs().mean()),
                      "colour_change_all_rows": float((colour(b) - colour(a)).abs().mean())}
     return out
