@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from .params import CommonParams, register
 
-__all__ = ["DataParams", "FeatureParams", "Stage1Params", "Stage2Params", "StyleGANParams"]
+__all__ = ["DataParams", "FeatureParams", "Stage1Params", "Stage2Params", "JointParams", "StyleGANParams"]
 
 
 @register("00_data")
@@ -74,6 +74,7 @@ class FeatureParams(CommonParams):
     judge_lr: float = 3.0e-3  # judge (peak) learning rate
     judge_scale: float = 16.0  # its ArcFace scale s
     judge_margin: float = 0.1  # its ArcFace margin m (radians)
+    amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
 
 
 @register("02_stage1_feature_gans")
@@ -131,3 +132,25 @@ class StyleGANParams(FeatureParams):
     sg_n_eval: int = 1000  # generated images for the Fréchet judge distance
     proj_steps: int = 200  # projector steps per image batch
     proj_n: int = 8  # held-out test images to project
+
+
+@register("04_two_level_losses")
+@dataclasses.dataclass(repr=False)
+class JointParams(Stage2Params):
+    """04_two_level_losses: the joint training and attribute manipulation (facefeat_lite.facefeat.joint).
+
+    Declares notebooks 01–03's fields: it starts from their models, asked for by config."""
+
+    SMOKE: ClassVar[dict[str, Any]] = {**Stage2Params.SMOKE, "j_steps": 6, "n_directions": 260}
+
+    j_variant: str = "full"  # "full" or a Table-4 ablation: "no_id", "no_f", "no_img", "no_rec"
+    j_steps: int = 300  # joint training steps (paper: 200000)
+    j_batch: int = 16  # joint batch size (paper: 96)
+    j_lr: float = 1.0e-3  # (peak) Adam learning rate of every player (paper: 8e-5)
+    j_lam_f: float = 0.5  # lambda^f: weight of phi^I(x^s) in Eq. 1
+    j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)
+    j_lam1: float = 1.0e-3  # lambda_1: weight of phi_id(x^rec) in Eq. 3
+    j_lam2: float = 1.0e-3  # lambda_2: weight of phi_id(x^s) in Eq. 3
+    j_lam_3d: float = 0.05  # weight of the pose/expression consistency ||f^s_1 - E_1(x^s)||^2 (not in the paper; 0: off)
+    n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
+    sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)

@@ -84,6 +84,7 @@ judge_batch: int = 64  # judge batch size
 judge_lr: float = 0.003  # judge (peak) learning rate
 judge_scale: float = 16.0  # its ArcFace scale s
 judge_margin: float = 0.1  # its ArcFace margin m (radians)
+amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
 
 # %% [markdown]
 # The cell above is papermill's `parameters` cell; `FeatureParams`
@@ -113,8 +114,10 @@ from facefeat_lite.facefeat.judge import train_judge
 from facefeat_lite.facefeat.suite import extractor_configs
 from facefeat_lite.facefeat.training import e1_r2, e2_l1, identification_accuracy, predict, train_e1, train_e2, train_e_id
 from facefeat_lite.plotting import show_grid
+from facefeat_lite.train import runtime
 
 torch.manual_seed(P.seed)
+runtime.configure(P.run_path / "logs", P.amp)   # per-step logs of every training here; bf16 on CUDA
 STEM = "01_feature_extraction"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 cfgs = extractor_configs(P)  # E_id, E_1, E_2, judge configs from P (later notebooks build the same)

@@ -78,6 +78,7 @@ judge_batch: int = 64  # judge batch size
 judge_lr: float = 0.003  # judge (peak) learning rate
 judge_scale: float = 16.0  # its ArcFace scale s
 judge_margin: float = 0.1  # its ArcFace margin m (radians)
+amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
 fgan_steps: int = 2000  # training steps of each feature GAN
 fgan_batch: int = 256  # their batch size (paper: 96)
 fgan_lr: float = 0.001  # their (peak) Adam learning rate (paper: 8e-5)
@@ -112,8 +113,10 @@ from facefeat_lite.facefeat.feature_gan import sample_features
 from facefeat_lite.facefeat.image_gan import render
 from facefeat_lite.facefeat.suite import extract_features, load_feature_gans, load_feature_models
 from facefeat_lite.plotting import show_grid
+from facefeat_lite.train import runtime
 
 torch.manual_seed(P.seed)
+runtime.configure(P.run_path / "logs", P.amp)   # per-step logs of every training here; bf16 on CUDA
 STEM = "02_stage1_feature_gans"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 

@@ -87,6 +87,7 @@ judge_batch: int = 64  # judge batch size
 judge_lr: float = 0.003  # judge (peak) learning rate
 judge_scale: float = 16.0  # its ArcFace scale s
 judge_margin: float = 0.1  # its ArcFace margin m (radians)
+amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
 sg_prior: str = "data/weights/stylegan2_synthfaces32.pt"  # rosinality-format generator ("": train sg_steps)
 sg_steps: int = 6000  # training steps when sg_prior is "" (the shipped prior's own)
 sg_demo_steps: int = 300  # the short training run the notebook shows
@@ -129,8 +130,10 @@ from facefeat_lite.stylegan2.importer import load_rosinality
 from facefeat_lite.stylegan2.latent_ops import interpolate_image, row_groups
 from facefeat_lite.stylegan2.projector import ProjectConfig, project
 from facefeat_lite.stylegan2.training import StyleGAN2Config, build, train_stylegan2
+from facefeat_lite.train import runtime
 
 torch.manual_seed(P.seed)
+runtime.configure(P.run_path / "logs", P.amp)   # per-step logs of every training here; bf16 on CUDA
 STEM = "05_stylegan_prior"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 as_unit = lambda x: ((x + 1) / 2).clamp(0, 1)

@@ -18,6 +18,7 @@ import torch.nn as nn
 
 from ..train.checkpoint import load_or_train
 from ..train.core import TrainState, seed_everything
+from ..train.runtime import attach_gradient_sync
 from .training import Trained, TrainConfig, load_trained, make_scheduler, run_steps
 
 __all__ = ["train_adversarial", "set_requires_grad"]
@@ -33,7 +34,8 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
                       groups: dict[str, list[str]], cfg: TrainConfig,
                       step: Callable[[TrainState, dict[str, nn.Module], dict[str, torch.optim.Optimizer]], dict],
                       device: str = "cpu", root: str = "runs/cache", progress: bool = True,
-                      setup: Callable[[dict[str, nn.Module], TrainState], None] | None = None) -> Trained:
+                      setup: Callable[[dict[str, nn.Module], TrainState], None] | None = None,
+                      callbacks: list | None = None) -> Trained:
     """Load-or-train the models ``build()`` makes, one Adam per entry of ``groups``.
 
     ``groups`` maps an optimiser name to the model names it updates, e.g.
@@ -41,14 +43,17 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
     through the step's closure instead). ``step`` returns ``{name: number}`` logs; it calls
     ``zero_grad``, ``backward`` and ``opt.step()`` itself. ``setup(models, state)`` runs once
     on a fresh run (not on resume): load initial weights, set ``state.extra`` values.
+    ``callbacks`` (:class:`~facefeat_lite.train.core.Callback`) join the progress bar and the
+    checkpoints: step logs to a file, sample grids (the full-scale run).
     """
     beta1 = float(getattr(cfg, "beta1", 0.9))
 
     def train(run):
         seed_everything(cfg.seed)
         models = {k: m.to(device) for k, m in build().items()}
-        opts = {g: torch.optim.Adam([p for k in names for p in models[k].parameters()], lr=cfg.lr,
-                                    betas=(beta1, 0.999), weight_decay=cfg.weight_decay)
+        opts = {g: attach_gradient_sync(torch.optim.Adam([p for k in names for p in models[k].parameters()],
+                                                         lr=cfg.lr, betas=(beta1, 0.999),
+                                                         weight_decay=cfg.weight_decay))
                 for g, names in groups.items()}
         state = TrainState(models=models, optimizers=opts,
                            schedulers={g: make_scheduler(o, cfg) for g, o in opts.items()},
@@ -62,6 +67,6 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
                 s.step()
             return logs
 
-        return run_steps(name, one_step, state, models, cfg, run, progress)
+        return run_steps(name, one_step, state, models, cfg, run, progress, callbacks)
 
     return load_trained(load_or_train(name, config, train, root, map_location=device), build, device)

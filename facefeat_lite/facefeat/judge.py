@@ -120,6 +120,14 @@ class Judge:
             raise ValueError(f"a and b must hold the same number of images, got {len(a)} and {len(b)}")
         return (self.embed(a) * self.embed(b)).sum(1)
 
+    def pair_means(self, images: torch.Tensor, pairs) -> tuple[float, float]:
+        """Mean cosine over the same-identity and the different-identity pairs ``(a, b, same)``
+        of a verification list over ``images``: the yardsticks for generated images."""
+        a, b, same = (torch.as_tensor(v) for v in pairs)
+        emb = self.embed(images)
+        scores = (emb[a] * emb[b]).sum(1)
+        return float(scores[same.bool()].mean()), float(scores[~same.bool()].mean())
+
 
 def train_judge(data: FaceSet, train_idx: torch.Tensor, cfg: JudgeConfig | None = None, device: str = "cpu",
                 root: str = "runs/cache", progress: bool = True) -> Trained:

@@ -1,11 +1,13 @@
-"""Notebook 01's models, asked for by its parameters: the bridge to every later notebook.
+"""Every FaceFeat-GAN model, asked for by a notebook's parameters: the bridge between notebooks.
 
 Notebooks: ``01_feature_extraction`` builds its configs here; ``02_stage1_feature_gans``,
 ``03_stage2_began_rendering`` and later ones call :func:`load_feature_models` with the same
 parameters and get the same checkpoints back through load-or-train (a cache hit when
 notebook 01 has run; otherwise they train them, identically). :func:`extract_features` runs
 the frozen extractors once over a set of images — the real features f_id, f^r_1, f^r_2 that
-stage 1 learns to imitate and stage 2 renders.
+stage 1 learns to imitate and stage 2 renders. Likewise :func:`load_feature_gans` (notebook
+02), :func:`load_stage2` (03) and :func:`load_joint` (04, and the evaluations' ablations):
+each config carries the hashes of the models it was trained from.
 """
 from __future__ import annotations
 
@@ -15,17 +17,20 @@ from typing import Any
 import torch
 
 from ..data.faceset import FaceSet
+from ..train import runtime
 from ..train.checkpoint import config_hash
 from .extractor_data import ExtractorData
 from .extractors import GEN_NORM
-from .feature_gan import FeatureGanConfig, train_feature_gan
+from .feature_gan import FeatureGanConfig, sample_noise, train_feature_gan
 from .image_gan import Stage2Config, train_stage2
+from .joint import ABLATIONS, JointConfig, train_joint
 from .judge import JudgeConfig, train_judge
 from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predict, train_e1, train_e2,
                        train_e_id)
 
 __all__ = ["extractor_configs", "FeatureModels", "load_feature_models", "extract_features", "features_source",
-           "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2"]
+           "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2", "joint_init",
+           "joint_config", "load_joint"]
 
 
 def extractor_configs(P: Any) -> dict[str, Any]:
@@ -116,3 +121,48 @@ def load_stage2(P: Any, models: FeatureModels, gans: dict[str, Trained], data: F
               "gan_f1": config_hash(gans["f_1"].config), "gan_f2": config_hash(gans["f_2"].config)}
     return train_stage2(data, feats, models.e_2.model["g_img"], gans["f_1"].model["g"], gans["f_2"].model["g"],
                         stage2_config(P), source, device=P.device, root=P.cache_dir, progress=progress)
+
+
+def joint_init(models: FeatureModels, gans: dict[str, Trained], stage2: Trained) -> dict[str, Any]:
+    """The joint training's starting point: E_2 (notebook 01), G^f_i / D^f_i (02), G^I / D^I (03)."""
+    return {"e_2": models.e_2.model["e_2"], "g_f1": gans["f_1"].model["g"], "d_f1": gans["f_1"].model["d"],
+            "g_f2": gans["f_2"].model["g"], "d_f2": gans["f_2"].model["d"], "g_img": stage2.model["g_img"],
+            "d_img": stage2.model["d_img"]}
+
+
+def joint_config(P: Any) -> JointConfig:
+    """The joint training's config from a notebook's parameters (``JointParams`` fields); the
+    ablation variant ``P.j_variant`` switches off its one flag (``ABLATIONS``)."""
+    if P.j_variant not in ABLATIONS:
+        raise ValueError(f"j_variant must be one of {sorted(ABLATIONS)}, got {P.j_variant!r}")
+    flag = ABLATIONS[P.j_variant]
+    return JointConfig(steps=P.j_steps, batch=P.j_batch, lr=P.j_lr, lam_f=P.j_lam_f, lam_adv=P.j_lam_adv,
+                       lam1=P.j_lam1, lam2=P.j_lam2, lam_3d=P.j_lam_3d, gamma=P.s2_gamma, lambda_k=P.s2_lambda_k,
+                       r1_gamma=P.fgan_r1,
+                       schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed,
+                       **({flag: False} if flag else {}))
+
+
+def load_joint(P: Any, models: FeatureModels, gans: dict[str, Trained], stage2: Trained, data: FaceSet,
+               train_idx: torch.Tensor, feats: dict[str, torch.Tensor], progress: bool = True) -> Trained:
+    """Load (or train, as notebook 04 does) the joint model of variant ``P.j_variant``, started
+    from notebooks 01–03's models. With a log folder configured (:mod:`~facefeat_lite.train.runtime`)
+    and ``P.sample_every`` > 0, sample grids of x^s for eight training identities are saved."""
+    source = {**features_source(models, data, train_idx), "gan_f1": config_hash(gans["f_1"].config),
+              "gan_f2": config_hash(gans["f_2"].config), "stage2": config_hash(stage2.config)}
+    name = "joint" if P.j_variant == "full" else f"joint_{P.j_variant}"
+    callbacks = []
+    if runtime.RUNTIME.log_dir is not None and P.sample_every:
+        n = min(8, len(train_idx))
+        fixed = torch.Generator().manual_seed(P.seed + 7)
+        z_1, z_2 = sample_noise(n, 64, fixed), sample_noise(n, 64, fixed)
+
+        def grid(state):
+            m = state.models
+            dev = next(m["g_img"].parameters()).device
+            return m["g_img"](feats["f_id"][:n].to(dev), m["g_f1"](z_1.to(dev)), m["g_f2"](z_2.to(dev)))
+
+        callbacks.append(runtime.SampleGrid(name, runtime.RUNTIME.log_dir, grid, P.sample_every))
+    return train_joint(data, feats, models.e_id.model, joint_init(models, gans, stage2), joint_config(P), source,
+                       device=P.device, root=P.cache_dir, progress=progress, name=name, callbacks=callbacks,
+                       e_1=models.e_1.model)

@@ -30,6 +30,7 @@ import torch.nn as nn
 from .. import metrics
 from ..data.faceset import FaceSet, augment, to_model
 from ..train.checkpoint import config_hash, load_or_train
+from ..train import runtime
 from ..train.core import ProgressBar, TrainState, fit, seed_everything
 from .extractors import (GeneralExtractor, IdentityExtractor, ImageGenerator, PoseExpressionExtractor,
                          e2_reconstruction_loss, freeze, reconstruct)
@@ -145,7 +146,7 @@ def train_models(name: str, config: dict, build: Callable[[], dict[str, nn.Modul
         if setup is not None:
             setup(models)
         params = [p for m in models.values() for p in m.parameters()]
-        opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        opt = runtime.attach_gradient_sync(torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay))
         state = TrainState(models=models, optimizers={"adam": opt}, schedulers={"lr": make_scheduler(opt, cfg)},
                            generators={"data": torch.Generator().manual_seed(cfg.seed)})
         run.resume(state)
@@ -164,13 +165,20 @@ def train_models(name: str, config: dict, build: Callable[[], dict[str, nn.Modul
 
 
 def run_steps(name: str, one_step: Callable, state: TrainState, models: dict[str, nn.Module], cfg: TrainConfig,
-              run, progress: bool) -> TrainState:
+              run, progress: bool, callbacks: list | None = None) -> TrainState:
     """Put ``models`` in train mode and :func:`fit` ``cfg.steps`` steps with a progress bar and
     a partial checkpoint every ``cfg.ckpt_every`` steps (0: every 5 %, at least 100)."""
     for m in models.values():
         m.train()
     every = cfg.ckpt_every or max(100, cfg.steps // 20)
-    return fit(one_step, state, cfg.steps, [ProgressBar(desc=name, disable=not progress), run.checkpoint(every)])
+    device = next((p.device for m in models.values() for p in m.parameters()), torch.device("cpu"))
+
+    def step(state):
+        with runtime.autocast(device):          # bf16 on CUDA when the run asks for it
+            return one_step(state)
+
+    return fit(step, state, cfg.steps, [ProgressBar(desc=name, disable=not progress or not runtime.is_main()),
+                                        run.checkpoint(every), *runtime.step_logs(name), *(callbacks or [])])
 
 
 def load_trained(ckpt: dict, build: Callable[[], dict[str, nn.Module]], device: str = "cpu") -> Trained:
@@ -185,7 +193,7 @@ def load_trained(ckpt: dict, build: Callable[[], dict[str, nn.Module]], device: 
 
 def _batch(data: FaceSet, train_idx: torch.Tensor, cfg: TrainConfig, g: torch.Generator, device: str):
     """Draw ``cfg.batch`` training indices from ``g``; return (idx, images in [-1, 1] on device)."""
-    idx = train_idx[torch.randint(len(train_idx), (cfg.batch,), generator=g)]
+    idx = runtime.shard(train_idx[torch.randint(len(train_idx), (cfg.batch,), generator=g)])  # torchrun: a slice
     x = to_model(data.take(idx))
     if cfg.augment:
         x = augment(x, g, shift=max(1, x.shape[-1] // 16), flip=cfg.flip)

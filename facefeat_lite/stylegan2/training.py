@@ -20,9 +20,9 @@ import torch.nn.functional as F
 
 from ..data.faceset import FaceSet, to_model
 from ..facefeat.training import index_hash
+from ..train import runtime
 from ..train.checkpoint import load_or_train
 from ..train.core import ProgressBar, TrainState, fit, seed_everything
-
 from .discriminator import Discriminator, accumulate, d_logistic_loss, d_r1_loss, g_nonsaturating_loss
 from .generator import Generator
 
@@ -145,12 +145,13 @@ def train_stylegan2(data: FaceSet, idx: torch.Tensor | None = None, cfg: StyleGA
 
         def one_step(state):
             real = _real_batch(data, idx, cfg, state.generators["data"], device)
-            return train_step(models, opts, real, state.step + 1, cfg)
+            with runtime.autocast(device):                  # bf16 on CUDA when the run asks for it
+                return train_step(models, opts, real, state.step + 1, cfg)
 
         models["g"].train()
         models["d"].train()
         every = cfg.ckpt_every or max(100, cfg.steps // 20)
         return fit(one_step, state, cfg.steps, [ProgressBar(desc="stylegan2", disable=not progress),
-                                                 run.checkpoint(every)])
+                                                 run.checkpoint(every), *runtime.step_logs("stylegan2")])
 
     return load_or_train("stylegan2", config, train, root, map_location=device)

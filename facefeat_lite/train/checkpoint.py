@@ -42,6 +42,7 @@ import torch
 from ..params import project_path
 from ..runlog import atomic_write_bytes
 from .core import Callback, TrainState
+from .runtime import barrier, is_main
 
 __all__ = ["CheckpointError", "FORMAT", "rng_state", "set_rng_state", "state_dict_of",
            "restore_state", "save_checkpoint", "load_checkpoint", "config_hash",
@@ -139,7 +140,8 @@ def save_checkpoint(path: str | os.PathLike, state_or_dict: TrainState | dict) -
     except Exception as e:
         raise TypeError(f"checkpoint for {path} holds something torch.load(weights_only=True) refuses "
                         f"(keep to tensors, dicts, lists, numbers, strings): {e}") from e
-    atomic_write_bytes(path, data)
+    if is_main():                    # under torchrun only rank 0 writes (the ranks hold equal weights)
+        atomic_write_bytes(path, data)
     return loaded
 
 
@@ -245,7 +247,9 @@ def load_or_train(name: str, config: dict[str, Any], train_fn: Callable[[CachedR
         raise TypeError(f"train_fn must return the TrainState it trained, got {type(state).__name__}")
     state.config = config
     ckpt = save_checkpoint(path, state)
-    run.partial_path.unlink(missing_ok=True)
+    barrier()                        # torchrun: every rank sees the file before going on
+    if is_main():
+        run.partial_path.unlink(missing_ok=True)
     if map_location != "cpu":
         ckpt = load_checkpoint(path, map_location)
     return ckpt

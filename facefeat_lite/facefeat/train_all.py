@@ -1,0 +1,96 @@
+"""Train every model notebooks 01–04 ask for, without the notebooks: the multi-GPU entry point.
+
+    torchrun --nproc_per_node 8 -m facefeat_lite.facefeat.train_all --params notebooks/params/full_gpu.yaml
+    python -m facefeat_lite.pipeline --params notebooks/params/full_gpu.yaml     # cache hits: evaluates
+
+A papermill kernel is one process on one device; several GPUs need one process per GPU,
+which ``torchrun`` starts. This module runs in each of them the load-or-train chain the
+notebooks run (E_id, E_1, E_2 + G^I, the judge → G^f_1, G^f_2 → stage 2 → the joint model),
+with the same parameter set and therefore the same cache keys: when it finishes, the
+pipeline's notebooks find every checkpoint and only evaluate and plot. Every rank takes its
+slice of each global batch (``*_batch`` stays the global batch size) and gradients are
+averaged before each optimiser step (:mod:`facefeat_lite.train.runtime`); rank 0 writes the
+checkpoints, step logs and sample grids under ``<run_dir>/logs``. Interrupted, the same
+command resumes from the partial checkpoints. On one device it is simply the notebooks'
+training without the notebooks (``python -m facefeat_lite.facefeat.train_all --params ...``).
+
+Stage 1's feature GANs draw their batches inside their own step function and are not
+sharded: every rank trains them identically (they cost little next to the rest).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+
+from ..notebook_params import JointParams
+from ..params import ParameterError, load_parameter_set, validate_parameter_set
+from ..train import runtime
+from .extractor_data import load_extractor_data
+from .suite import extract_features, load_feature_gans, load_feature_models, load_joint, load_stage2
+
+STEM = "04_two_level_losses"
+
+
+def train_all(P: JointParams, progress: bool = True) -> dict:
+    """The chain of notebooks 01–04's models for parameters ``P``; returns a summary."""
+    rank, world = runtime.init_distributed()
+    if world > 1 and P.device.startswith("cuda"):
+        P = dataclasses.replace(P, device=f"cuda:{os.environ.get('LOCAL_RANK', '0')}")
+    runtime.configure(P.run_path / "logs", P.amp)
+    t0 = time.perf_counter()
+
+    def data():
+        return load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
+                                   P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
+                                   P.data_path / "cache", progress=progress and rank == 0)
+
+    if rank == 0:                     # rank 0 renders (or reads) the data cache first
+        d = data()
+    runtime.barrier()
+    if rank != 0:
+        d = data()
+    show = progress and rank == 0
+    models = load_feature_models(P, d, progress=show)
+    real = extract_features(models, d.train, d.train_idx, P.device)
+    gans = load_feature_gans(P, models, d.train, d.train_idx, real, progress=show)
+    stage2 = load_stage2(P, models, gans, d.train, d.train_idx, real, progress=show)
+    joint = load_joint(P, models, gans, stage2, d.train, d.train_idx, real, progress=show)
+    return {"world_size": world, "seconds": round(time.perf_counter() - t0, 1), "image_size": P.image_size,
+            "j_steps": P.j_steps, "j_batch": P.j_batch, "k_final": joint.extra.get("k"),
+            "joint_train_seconds": round(joint.train_seconds, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m facefeat_lite.facefeat.train_all", description=__doc__.split("\n")[0])
+    ap.add_argument("--params", required=True, help="a parameter set (notebooks/params/*.yaml)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="override parameters, YAML values (e.g. j_steps=2 j_batch=2)")
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    import yaml
+
+    try:
+        values = load_parameter_set(args.params)[STEM]
+        overrides = {}
+        for item in args.set:
+            name, sep, raw = item.partition("=")
+            if not sep:
+                raise ParameterError([f"--set {item!r}: expected NAME=VALUE"], "--set")
+            overrides[name] = yaml.safe_load(raw)
+        values.update(validate_parameter_set(overrides, "--set")[STEM])
+        P = JointParams.from_mapping({**JointParams.defaults(), **values}, context=args.params)
+    except ParameterError as e:
+        print(e, file=sys.stderr)
+        return 2
+    summary = train_all(P, progress=not args.no_progress)
+    if runtime.is_main():
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,477 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · The two-level competition — training FaceFeat-GAN as one model
+#
+# Notebooks 02 and 03 trained the two stages apart: feature generators that imitate E_1 and
+# E_2's features, and a renderer G^I that turns features into faces. FaceFeat-GAN's claim
+# (§3.2) is that they must be trained **together**, through a competition at two levels —
+# features and images — so that faces keep their identity *and* still vary. Here all of
+# it learns at once; E_id and E_1 stay frozen.
+#
+# | player | learns by | what it is told |
+# | --- | --- | --- |
+# | E_2 | Eq. 8: ‖x^r − x^rec‖₁ | only to reconstruct |
+# | G^f_1, G^f_2 | Eq. 1: φ^f_i(f^s_i) + λ^f φ^I(x^s) | fool D^f_i **and**, through the rendered x^s, D^I |
+# | D^f_1, D^f_2 | Eq. 2: −log D(f^r) − log(1 − D(f^s)) (+ R1) | tell real features from generated |
+# | G^I | Eq. 3: φ^I(x^rec) + φ_rec + λ₁ φ_id(x^rec) + λ₂ φ_id(x^s) (+ λ_3d φ_3d(x^s), our deviation) | render real features faithfully, keep identity in both (and draw f^s_1's pose) |
+# | D^I | Eq. 4: φ^I(x^r) − λ₃ φ^I(x^s) − λ₄ φ^I(x^rec), with BEGAN's k_t | auto-encode real faces, not fakes |
+#
+# with x^rec = G^I(f_id, f^r_1, E_2(x^r)), x^s = G^I(f_id, G^f_1(z_1), G^f_2(z_2)) and the
+# identity loss of Eq. 11, φ_id(x) = ‖f_id − E_id(x)‖². One deviation, switched by `j_lam_3d`
+# (0 = the paper): φ_3d(x^s) = ‖f^s_1 − E_1(x^s)‖², Eq. 11's idea applied to E_1, so that G^I
+# must *draw* the pose and expression that f^s_1 asks for (section 10 shows why). Package code:
+# `facefeat_lite.facefeat.joint` (one function per equation, the step, the training) and
+# `facefeat_lite.facefeat.manipulate` (§3.3's attribute control). About five minutes on a
+# 2-core CPU once notebooks 01–03 have cached their models (the joint training: about three).
+
+# %% tags=["parameters"]
+seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
+device: str = "auto"  # "auto": cuda when available, else cpu; or "cpu", "cuda", "cuda:1"
+run_dir: str = "runs/demo"  # outputs: checkpoints, metrics.json, figures (relative to repo root)
+data_dir: str = "data"  # SynthFaces cache root (relative to repo root)
+dataset: str = "synthfaces"  # "synthfaces", or a real set (facefeat_lite.data.real): "folder", "celeba", "celebamask_hq"
+data_root: str = ""  # a real data set's root folder ("" for SynthFaces)
+image_size: int = 64  # face image side in pixels (the papers: 128 for FaceFeat-GAN)
+n_train_ids: int = 200  # identities in the training split
+samples_per_id: int = 40  # images per training identity
+n_test_ids: int = 50  # identities in the test split (disjoint from training)
+n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
+judge_samples_per_id: int = 20  # images per judge identity
+cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
+lr_late: float = 5e-05  # the paper's learning rate after decay_step ("step" schedule)
+decay_step: int = 100000  # step of the paper's decay ("step" schedule)
+eid_arch: str = "resnet18"  # E_id backbone: resnet18 | resnet50 (paper: resnet50)
+eid_width: int = 16  # its base width (paper: 64)
+eid_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
+eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
+eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
+eid_steps: int = 1600  # E_id training steps
+eid_batch: int = 64  # E_id batch size
+eid_lr: float = 0.004  # E_id (peak) learning rate
+e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)
+e1_width: int = 16  # its base width (paper: 64)
+e1_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
+e1_stem_stride: int = 2  # stride of the stem conv (1 or 2)
+e1_steps: int = 1500  # E_1 training steps
+e1_batch: int = 64  # E_1 batch size
+e1_lr: float = 0.003  # E_1 (peak) learning rate
+e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
+e2_steps: int = 600  # E_2 + G^I training steps (Eq. 8)
+e2_batch: int = 16  # E_2 batch size
+e2_lr: float = 0.002  # E_2 (peak) learning rate
+judge_width: int = 32  # the judge's base width
+judge_steps: int = 1200  # judge training steps
+judge_batch: int = 64  # judge batch size
+judge_lr: float = 0.003  # judge (peak) learning rate
+judge_scale: float = 16.0  # its ArcFace scale s
+judge_margin: float = 0.1  # its ArcFace margin m (radians)
+amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
+fgan_steps: int = 2000  # training steps of each feature GAN
+fgan_batch: int = 256  # their batch size (paper: 96)
+fgan_lr: float = 0.001  # their (peak) Adam learning rate (paper: 8e-5)
+fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)
+n_eval: int = 3200  # generated features scored against as many real ones
+s2_d_n: int = 8  # D^I's BEGAN filters (paper: 64)
+s2_steps: int = 300  # stage-2 training steps
+s2_batch: int = 16  # stage-2 batch size (paper: 96)
+s2_lr: float = 0.0002  # G^I and D^I (peak) Adam learning rate (paper: 8e-5)
+s2_gamma: float = 0.5  # BEGAN's γ: the ratio E[L(fake)] / E[L(real)] it holds
+s2_lambda_k: float = 0.001  # BEGAN's learning rate of k_t
+s2_lam_adv: float = 0.1  # weight of G^I's adversarial term phi^I(x^rec) in Eq. 3 (paper: 1)
+j_variant: str = "full"  # "full" or a Table-4 ablation: "no_id", "no_f", "no_img", "no_rec"
+j_steps: int = 300  # joint training steps (paper: 200000)
+j_batch: int = 16  # joint batch size (paper: 96)
+j_lr: float = 0.001  # (peak) Adam learning rate of every player (paper: 8e-5)
+j_lam_f: float = 0.5  # lambda^f: weight of phi^I(x^s) in Eq. 1
+j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)
+j_lam1: float = 0.001  # lambda_1: weight of phi_id(x^rec) in Eq. 3
+j_lam2: float = 0.001  # lambda_2: weight of phi_id(x^s) in Eq. 3
+j_lam_3d: float = 0.05  # weight of the pose/expression consistency ||f^s_1 - E_1(x^s)||^2 (not in the paper; 0: off)
+n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
+sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)
+
+# %% [markdown]
+# `JointParams` checks the cell above. `j_variant` picks one of the paper's Table-4 ablations
+# (the evaluations notebook trains them all with this same code).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from facefeat_lite.notebook_params import JointParams
+
+P = JointParams.from_globals(globals())
+P
+
+# %%
+import inspect
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+
+from facefeat_lite import distribution, runlog
+from facefeat_lite.data.faceset import to_model
+from facefeat_lite.facefeat import joint, manipulate
+from facefeat_lite.facefeat.extractor_data import load_extractor_data
+from facefeat_lite.facefeat.feature_gan import sample_features, sample_noise
+from facefeat_lite.facefeat.image_gan import render
+from facefeat_lite.facefeat.suite import (extract_features, joint_config, joint_init, load_feature_gans,
+                                          load_feature_models, load_joint, load_stage2)
+from facefeat_lite.facefeat.training import predict
+from facefeat_lite.plotting import show_grid
+from facefeat_lite.train import runtime
+
+torch.manual_seed(P.seed)
+runtime.configure(P.run_path / "logs", P.amp)   # step logs (+ TensorBoard), sample grids, bf16 on CUDA
+STEM = "04_two_level_losses"
+fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
+as_unit = lambda x: (x + 1) / 2          # [-1, 1] model images -> [0, 1] for plots and the judge
+
+# %% [markdown]
+# ## 1 · The starting point
+#
+# Notebook 01's E_id, E_1, E_2 and judge, notebook 02's feature GANs, notebook 03's G^I and
+# D^I — all loaded by config (trained here only if those notebooks have not run). The joint
+# training starts from them; the paper trains from scratch for 200k steps, which is the
+# `full_gpu.yaml` scale, not a laptop's.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+data = load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
+                           P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
+                           P.data_path / "cache")
+models = load_feature_models(P, data)
+real = extract_features(models, data.train, data.train_idx, P.device)
+gans = load_feature_gans(P, models, data.train, data.train_idx, real)
+stage2 = load_stage2(P, models, gans, data.train, data.train_idx, real)
+start = joint_init(models, gans, stage2)
+e_id, e_1, judge = models.e_id.model, models.e_1.model, models.judge.model
+
+# %% [markdown]
+# ## 2 · One step, four equations
+#
+# Per step: (1) render x^rec and x^s once, with gradients; (2) update D^f_1, D^f_2 (Eq. 2)
+# and D^I (Eq. 4) on detached fakes; (3) with the discriminators fixed, back-propagate each
+# generator's own loss into its own parameters only — G^I (Eq. 3), E_2 (Eq. 8), G^f_1 and
+# G^f_2 (Eq. 1); (4) update BEGAN's k_t.
+
+# %%
+print(inspect.getsource(joint.generator_losses))
+print(inspect.getsource(joint.backward_each))
+
+# %% [markdown]
+# **Why each loss goes only to its own player.** One forward pass feeds every loss, so a
+# plain `loss.backward()` would send every term everywhere. The paper's split needs more
+# care: **G^I fights D^I only through x^rec.** If the image discriminator's verdict on x^s
+# reached G^I, G^I would learn to render *any* feature as a convincing face, and the
+# feature generators would have nothing to learn from D^I. Instead that verdict goes to
+# G^f_1 and G^f_2 (Eq. 1's λ^f φ^I(x^s)): stage 1 answers for *which* features are plausible,
+# stage 2 for rendering features faithfully. Likewise φ_id(x^s) trains G^I (keep the identity
+# whatever the features) but not G^f, and E_2 learns from reconstruction only.
+#
+# The routes, measured: each term alone, back-propagated as the training does, and the
+# players whose gradient is non-zero.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+g0 = torch.Generator().manual_seed(P.seed)
+pick = torch.randint(len(real["idx"]), (4,), generator=g0)
+batch = (to_model(data.train.take(real["idx"][pick])).to(P.device), real["f_id"][pick].to(P.device),
+         real["f_1"][pick].to(P.device), sample_noise(4, 64, g0, P.device), sample_noise(4, 64, g0, P.device))
+for term, players in joint.gradient_routes(start, e_id, *batch, e_1=e_1).items():
+    print(f"{term:12s} -> {', '.join(players)}")
+
+# %% [markdown]
+# ## 3 · The λs: every term comparable at the start
+#
+# The paper sets λ^f, λ₁…λ₄ "so that no term dominates" and gives no values. We measure
+# each term on one batch of the starting models and pick weights that bring them to the
+# same order as φ_rec ≈ 0.2. φ_id is large by construction: at G^I's norm 16,
+# ‖f_id − E_id(x)‖² = 512 (1 − cos), a few hundred for today's renderings, so λ₁ = λ₂ =
+# 10⁻³ bring both identity terms to about φ_rec's size. λ^f = 0.5 puts D^I's verdict on x^s
+# at about a tenth of the feature discriminators' (≈ 0.7): enough to steer the feature generators, not enough to override
+# D^f and collapse their diversity (the paper's ablation (b) shows what D^I alone does to
+# them). λ_adv = 0.1 is notebook 03's CPU deviation from the paper's 1, for the same reason;
+# λ₃ = λ₄ = 0.5 make BEGAN's L_fake the mean energy of the two kinds of fake. The deviation's
+# λ_3d is the exception: at "comparable" size it moved the pose too little in 300 steps
+# (section 10), so it is set to dominate at the start.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+cfg = joint_config(P)
+scales = joint.term_scales(start, e_id, *batch, cfg, e_1)
+print(f"{'term':24s} {'value':>10s} {'λ':>8s} {'λ·value':>9s}")
+for name, row in scales.items():
+    print(f"{name:24s} {row['raw']:10.4f} {row['weight']:8.4g} {row['weighted']:9.4f}")
+
+# %% [markdown]
+# ## 4 · Training
+#
+# `j_steps` steps at batch `j_batch` (one Adam per player, all at `j_lr`). Every step's
+# losses also go to `runs/demo/logs/joint.jsonl` (and TensorBoard when installed), with a
+# sample grid every `sample_every` steps.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+trained = load_joint(P, models, gans, stage2, data.train, data.train_idx, real)
+M = trained.model
+print(f"trained {trained.train_seconds:.0f} s; k_t at the end {trained.extra['k']:.4f}")
+
+# %%
+h = {k: torch.tensor(v) for k, v in trained.history.items()}
+smooth = lambda v: v.unfold(0, min(25, len(v)), 1).mean(1)
+fig = fig_size(12, 2.8)
+axes = fig.subplots(1, 4)
+for ax, keys, title in zip(axes, [("phi_id_rec", "phi_id_s"), ("phi_rec",), ("phi_f1", "phi_f2", "d_f"),
+                                  ("M", "energy_real", "energy_fake")],
+                           ["identity φ_id (Eq. 11)", "reconstruction φ_rec", "feature level (Eqs. 1, 2)",
+                            "image level (BEGAN)"]):
+    for k in keys:
+        ax.plot(smooth(h[k]), label=k)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("step")
+    ax.legend(fontsize=7)
+fig.tight_layout()
+runlog.save_figure(fig, "training_curves", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 5 · x^r, x^rec and x^s for people nobody trained on
+#
+# Each row is a held-out test identity: the real image, its reconstruction by notebook 03's
+# G^I and by the jointly trained one, then four x^s — the same f_id with new z_1, z_2.
+
+# %%
+test_ids = torch.arange(min(6, data.test.n_ids))
+first = torch.stack([torch.nonzero(data.test.identity == i)[0, 0] for i in test_ids])
+own = extract_features(models, data.test, first, P.device)
+own_f2 = predict(M["e_2"], data.test, first, P.device)              # E_2 moved with the joint training
+n = len(first)
+cols = [to_model(data.test.take(first)), render(stage2.model["g_img"], own["f_id"], own["f_1"], own["f_2"], P.device),
+        render(M["g_img"], own["f_id"], own["f_1"], own_f2, P.device)]
+for j in range(4):
+    cols.append(render(M["g_img"], own["f_id"], sample_features(M["g_f1"], n, seed=P.seed + 100 + j, device=P.device),
+                       sample_features(M["g_f2"], n, seed=P.seed + 200 + j, device=P.device), P.device))
+fig = fig_size(9, 7)
+show_grid(fig.gca(), as_unit(torch.stack(cols, 1).flatten(0, 1)), len(cols),
+          col_labels=["x^r", "x^rec (03)", "x^rec", "x^s", "x^s", "x^s", "x^s"])
+runlog.save_figure(fig, "samples", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 6 · Identity and diversity, measured
+#
+# On `n_eval` test images: the judge's cosine between x^r and x^s (the same person, new
+# features) and between x^r and x^rec; the yardsticks are the judge's cosine between two
+# real images of one test person and of two different people. Diversity (papers.md) is the
+# mean per-entry variance of generated features standardized by the real ones: ≈ 1 when
+# they spread like the real features, ≈ 0 when collapsed (the paper's model: 0.63).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+idx = torch.arange(min(P.n_eval, len(data.test)))
+feats = extract_features(models, data.test, idx, P.device)
+feats["f_2"] = predict(M["e_2"], data.test, idx, P.device)
+f1_s = sample_features(M["g_f1"], len(idx), seed=P.seed + 500, device=P.device)
+f2_s = sample_features(M["g_f2"], len(idx), seed=P.seed + 600, device=P.device)
+x_real = to_model(data.test.take(idx))
+x_rec = render(M["g_img"], feats["f_id"], feats["f_1"], feats["f_2"], P.device)
+x_s = render(M["g_img"], feats["f_id"], f1_s, f2_s, P.device)
+real_same, real_diff = judge.pair_means(as_unit(to_model(data.test.take(torch.arange(len(data.test))))),
+                                        data.pairs["standard"])
+results = {
+    "judge_similarity_s": float(judge.similarity(as_unit(x_real), as_unit(x_s)).mean()),
+    "judge_similarity_rec": float(judge.similarity(as_unit(x_real), as_unit(x_rec)).mean()),
+    "judge_similarity_real_same": real_same,
+    "judge_similarity_real_diff": real_diff,
+    "diversity_f1": distribution.diversity_score(f1_s, feats["f_1"]),
+    "diversity_f2": distribution.diversity_score(f2_s, feats["f_2"]),
+    "rec_l1": float((x_real - x_rec).abs().mean()),
+    "k_final": float(trained.extra["k"]),
+}
+for k, v in results.items():
+    print(f"{k:28s} {v:8.4f}")
+
+# %% [markdown]
+# ## 7 · Attribute manipulation (§3.3)
+#
+# The paper annotates generated samples by hand to find which noise means "left view" or
+# "smile". E_1 annotates them here: draw `n_directions` z_1, render x^s (random test
+# identities, random z_2), read yaw, pitch and smile off the images with the frozen E_1, and
+# fit each readout by least squares on z_1. The normalized weight vector is the attribute's
+# direction in z_1; the R² on the held-out half says how much of the attribute one direction
+# controls.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+pool = extract_features(models, data.test, torch.arange(len(data.test)), P.device)["f_id"]   # every test f_id
+firsts = torch.stack([torch.nonzero(data.test.identity == i)[0, 0] for i in range(data.test.n_ids)])
+plain = manipulate.Manipulator(M["g_f1"], M["g_f2"], M["g_img"], e_1, {}, P.device)
+
+
+def read_generated(z_1):
+    g = torch.Generator().manual_seed(P.seed + 9)
+    who = pool[torch.randint(len(pool), (len(z_1),), generator=g)]
+    z_2 = sample_noise(len(z_1), 64, g)
+    x = torch.cat([plain.render(who[i:i + 256], z_1[i:i + 256], z_2[i:i + 256]) for i in range(0, len(z_1), 256)])
+    return manipulate.readout(e_1, x)
+
+
+directions = manipulate.fit_directions(read_generated, 64, P.n_directions, P.seed)
+for name, d in directions.items():
+    print(f"{name:6s} held-out R² {d.r2:5.2f}   {d.slope:6.2f} {'°' if name != 'smile' else ''} per unit step")
+results["yaw_control_r2"] = directions["yaw"].r2
+manip = manipulate.Manipulator(M["g_f1"], M["g_f2"], M["g_img"], e_1, directions, P.device)
+
+# %% [markdown]
+# **Fig. 4a, one identity under varied pose, expression and light.** Rows: moving z_1 along
+# the fitted yaw direction, along the smile direction, then new z_2 (the general feature:
+# light, background) with z_1 fixed, and the pose written straight into f_1 (−40° … +40°).
+
+# %%
+person = pool[firsts[:1]]
+gz = torch.Generator().manual_seed(P.seed + 11)
+z1, z2 = sample_noise(1, 64, gz), sample_noise(1, 64, gz)
+steps = torch.linspace(-2, 2, 7).tolist()
+rows = [[manip.compose(person, person, z1, z2, yaw=t) for t in steps],
+        [manip.compose(person, person, z1, z2, smile=t) for t in steps],
+        [manip.render(person, z1, sample_noise(1, 64, torch.Generator().manual_seed(50 + j))) for j in range(7)],
+        [manip.render(person, z1, z2, yaw=float(a)) for a in torch.linspace(-40, 40, 7)]]
+fig = fig_size(9, 5.6)
+show_grid(fig.gca(), as_unit(torch.cat([torch.cat(r) for r in rows]).cpu()), 7,
+          row_labels=["yaw dir.", "smile dir.", "new z_2", "f_1 yaw"])
+runlog.save_figure(fig, "attributes", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# **Fig. 4b, identity interpolation, and frontalization (§4.2).** Top: f_id moves from one
+# test person to another (renormalized to 16 at every step) with z_1, z_2 fixed. Bottom: four
+# x^s and the same four with f_1's pose set to the canonical frontal one.
+
+# %%
+a, b = pool[firsts[:1]], pool[firsts[1:2]]          # test persons 0 and 1
+strip = [manip.compose(a, b, z1, z2, identity_t=t) for t in torch.linspace(0, 1, 7).tolist()]
+zs = sample_noise(4, 64, torch.Generator().manual_seed(P.seed + 12))
+z2s = sample_noise(4, 64, torch.Generator().manual_seed(P.seed + 13))
+who = pool[firsts[torch.arange(4) % len(firsts)]]
+turned, frontal = manip.render(who, zs, z2s), manip.render(who, zs, z2s, frontal=True)
+fig = fig_size(9, 4)
+ax1, ax2 = fig.subplots(2, 1)
+show_grid(ax1, as_unit(torch.cat(strip).cpu()), 7, "identity interpolation, person A → person B")
+show_grid(ax2, as_unit(torch.cat([turned, frontal]).cpu()), 4, "x^s (top) and frontalized (bottom)")
+runlog.save_figure(fig, "identity_and_frontal", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# **Identity under a pose change.** For each test person: one z_1, one z_2, f_1's yaw set to
+# −40° and to +40°; the judge's cosine between the two images says how much identity G^I
+# keeps across an 80° turn (two *real* images of one person score `judge_similarity_real_same`).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+results["identity_kept_under_pose"] = float(manipulate.identity_kept_under_pose(manip, judge, pool[firsts], 40.0,
+                                                                                P.seed).mean())
+print(f"identity_kept_under_pose {results['identity_kept_under_pose']:.4f}  "
+      f"(real same-person pairs {real_same:.4f}, different people {real_diff:.4f})")
+
+# %% [markdown]
+# ## 8 · Steer it yourself
+#
+# Sliders over the fitted z_1 directions, the identity interpolation and frontalization.
+# The widget only passes its values to `Manipulator.compose` (tested headless in
+# `tests/test_manipulate.py`); the cell after it calls the same function with fixed values.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def show(yaw=0.0, pitch=0.0, smile=0.0, identity_t=0.0, frontal=False, z_seed=0):
+    gw = torch.Generator().manual_seed(z_seed)
+    x = manip.compose(a, b, sample_noise(1, 64, gw), sample_noise(1, 64, gw), identity_t, frontal,
+                      yaw=yaw, pitch=pitch, smile=smile)
+    fig = fig_size(2.5, 2.5)
+    fig.gca().imshow(as_unit(x[0].cpu()).permute(1, 2, 0).numpy())
+    fig.gca().axis("off")
+    plt.show()
+
+
+widgets.interact(show, yaw=(-3.0, 3.0, 0.25), pitch=(-3.0, 3.0, 0.25), smile=(-3.0, 3.0, 0.25),
+                 identity_t=(0.0, 1.0, 0.05), frontal=False, z_seed=widgets.IntText(0))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+gw = torch.Generator().manual_seed(0)
+zz1, zz2 = sample_noise(1, 64, gw), sample_noise(1, 64, gw)
+x0 = manip.compose(a, b, zz1, zz2)
+print("image:", tuple(x0.shape), "in [-1, 1]:", bool(x0.abs().max() <= 1))
+print("same sliders, same image:", torch.equal(x0, manip.compose(a, b, zz1, zz2)))
+print("yaw slider changes the image:", not torch.allclose(x0, manip.compose(a, b, zz1, zz2, yaw=2.0)))
+print("identity slider at 1 renders person B:",
+      torch.allclose(manip.compose(a, b, zz1, zz2, identity_t=1.0), manip.compose(b, a, zz1, zz2), atol=1e-5))
+
+# %% [markdown]
+# ## 9 · Headline figures
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+runlog.record_metrics(STEM, results, P.run_dir)
+for k, v in results.items():
+    print(f"{k:28s} {v:8.4f}")
+ratio = results["judge_similarity_s"] / real_same
+checks = {
+    f"judge_similarity_s / real_same = {ratio:.2f} >= 0.7": ratio >= 0.7,
+    "judge_similarity_s clearly above real_diff (by 0.1)": results["judge_similarity_s"] > real_diff + 0.1,
+    "diversity of generated f_1 and f_2 >= 0.5": min(results["diversity_f1"], results["diversity_f2"]) >= 0.5,
+    f"yaw_control_r2 = {results['yaw_control_r2']:.2f} >= 0.8": results["yaw_control_r2"] >= 0.8,
+}
+for what, ok in checks.items():
+    print(f"{'met    ' if ok else 'NOT met'}  {what}")
+
+# %% [markdown]
+# ## 10 · What the CPU preset shows, and where it falls short
+#
+# * **G^I ignores f_1 unless told to draw it.** With the paper's losses alone (`j_lam_3d: 0`)
+#   the first run of this notebook gave a yaw direction with held-out R² −0.10, and writing
+#   yaw −40° or +40° into f_1 left the face unchanged (the judge's cosine between the two
+#   renderings 0.99; E_1 read nearly the same yaw off both): E_2 sees the whole image, so f_2
+#   already carries the pose, and G^I reconstructs x^r without looking at f_1. The φ_3d
+#   deviation makes G^I draw f^s_1. Measured over 300 steps (yaw R² / E_1's yaw on
+#   renderings at −40° and +40° / judge cosine x^r–x^s): λ_3d = 0: −0.10 / about the same /
+#   0.51; 0.005: 0.08 / 4° and 11° / 0.50; 0.05 (the default): 0.43 / −4° and 13° / 0.46; 0.2:
+#   0.39 / −6° and 10° / 0.32. The pose starts to follow f_1, too slowly for 300 steps, and
+#   pushing harder costs identity without buying pose: `yaw_control_r2` ≥ 0.8 is not reached
+#   at the CPU preset.
+# * **The identity terms do the work.** Notebook 03's G^I (no φ_id) scored about 0.18 between
+#   x^r and x^s and 0.35 between x^r and x^rec. On the development machine, 300 joint steps
+#   from the same start, without φ_3d, gave (judge cosine x^r–x^s / x^r–x^rec):
+#   λ₁ = λ₂ = 0: 0.18 / 0.35 — the joint training alone changes nothing; 5·10⁻⁴ at lr 2·10⁻⁴:
+#   0.40 / 0.50; 2·10⁻³ at lr 2·10⁻⁴: 0.42 / 0.51; 10⁻³ at lr 5·10⁻⁴: 0.47 / 0.54; 10⁻³ at
+#   lr 10⁻³ (the default): 0.51 / 0.57; at lr 2·10⁻³: 0.53 / 0.58, but the generated f_1
+#   then spreads twice as wide as the real ones (diversity 1.9), so the default stays at 10⁻³.
+# * **Short of the target.** The issue asks for `judge_similarity_s` ≥ 0.7 of the real
+#   same-person cosine; 300 CPU steps reach about 0.6 of it (section 9). x^s can only keep
+#   as much identity as the renderer can draw: x^rec, its ceiling, is itself only about 0.7
+#   of a real pair. The renderings are blurry and, at lr 10⁻³, striped: the identity terms'
+#   gradient through the frozen E_id favours high-frequency patterns, and with k_t at 0 D^I
+#   does not push back. The full-scale run (`full_gpu.yaml`: 200k steps, the paper's widths) is
+#   where the paper's 0.693 similarity is to be checked.
+# * **k_t stays at 0.** As in notebook 03, a few hundred steps are BEGAN's warm-up: the fakes
+#   are easier to auto-encode than real faces, L_fake stays below γ L(x^r), and D^I's push
+#   on fakes never switches on. D^I's verdicts (φ^I(x^rec), φ^I(x^s)) are therefore weak
+#   signals at this scale; the feature discriminators and the identity terms carry training.
+# * **Directions are linear fits of a non-linear generator.** A single z_1 direction
+#   explains the yaw E_1 reads off x^s well only if G^f_1 maps z_1 to pose roughly linearly;
+#   the held-out R² above measures how far that holds. Writing the pose into f_1 directly
+#   (the last grid row, frontalization) does not depend on it.

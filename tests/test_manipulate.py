@@ -1,0 +1,84 @@
+"""Attribute manipulation (§3.3, §4.2): pure functions and the widget callback, headless."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from facefeat_lite.facefeat.extractors import ImageGenerator, PoseExpressionExtractor, freeze
+from facefeat_lite.facefeat.feature_gan import FeatureGenerator
+from facefeat_lite.facefeat.manipulate import (Direction, Manipulator, f3d_column, fit_directions, frontalize,
+                                               interpolate_identity, move, readout, with_pose)
+
+
+def _e1():
+    e = PoseExpressionExtractor(30, "resnet18", width=4, depths=[1, 1, 1, 1], stem_stride=2)
+    g = torch.Generator().manual_seed(0)
+    e.fit_standardizer(torch.randn(200, 30, generator=g) * 0.3 + 0.1)
+    return freeze(e)
+
+
+def test_columns_and_pose_overwrite():
+    assert f3d_column("smile") == 0 and f3d_column("yaw") == 27 and f3d_column("roll") == 29
+    with pytest.raises(ValueError, match="unknown attribute"):
+        f3d_column("nose_length")
+    e = _e1()
+    f1 = torch.randn(4, 30)
+    posed = e.destandardize(with_pose(e, f1, yaw=30.0, pitch=-10.0))
+    assert torch.allclose(posed[:, 27] * 60, torch.full((4,), 30.0), atol=1e-4)
+    assert torch.allclose(posed[:, 28] * 60, torch.full((4,), -10.0), atol=1e-4)
+    raw = e.destandardize(f1)
+    assert torch.allclose(posed[:, :27], raw[:, :27], atol=1e-5) and torch.allclose(posed[:, 29], raw[:, 29], atol=1e-5)
+    front = e.destandardize(frontalize(e, f1))
+    assert front[:, 27:].abs().max() < 1e-5
+    r = readout(e, torch.zeros(2, 3, 64, 64))
+    assert set(r) == {"yaw", "pitch", "smile"} and r["yaw"].shape == (2,)
+
+
+def test_identity_interpolation_keeps_the_norm():
+    a, b = torch.randn(3, 256), torch.randn(3, 256)
+    mid = interpolate_identity(a, b, 0.5)
+    assert torch.allclose(mid.norm(dim=1), torch.full((3,), 16.0), atol=1e-4)
+    assert torch.allclose(interpolate_identity(a, b, 0.0), 16 * a / a.norm(dim=1, keepdim=True), atol=1e-5)
+
+
+def test_fit_directions_recovers_a_linear_attribute_and_reports_a_useless_one():
+    def readouts(z):
+        g = torch.Generator().manual_seed(1)
+        return {"yaw": 20 * z[:, 5] - 10 * z[:, 9] + 2 + torch.randn(len(z), generator=g),
+                "pitch": torch.randn(len(z), generator=g), "smile": z[:, 0].abs()}
+
+    d = fit_directions(readouts, z_dim=16, n=400, seed=0)
+    want = torch.zeros(16)
+    want[5], want[9] = 20, -10
+    assert torch.allclose(d["yaw"].vector, want / want.norm(), atol=0.02)
+    assert d["yaw"].slope == pytest.approx(float(want.norm()), rel=0.05) and d["yaw"].r2 > 0.95
+    assert d["pitch"].r2 < 0.1 and d["smile"].r2 < 0.2          # noise and a non-linear readout
+    with pytest.raises(ValueError, match="cannot fit"):
+        fit_directions(readouts, z_dim=16, n=40)
+
+
+def test_move_stays_in_the_noise_support():
+    d = Direction("yaw", torch.eye(4)[0], 1.0, 0.0, 1.0)
+    z = torch.tensor([[0.5, 0.0, 0.0, 0.0]])
+    assert torch.equal(move(z, d, 0.25), torch.tensor([[0.75, 0.0, 0.0, 0.0]]))
+    assert float(move(z, d, 3.0)[0, 0]) == 1.0
+
+
+def test_widget_callback_headless():
+    torch.manual_seed(0)
+    e = _e1()
+    m = Manipulator(freeze(FeatureGenerator(30, hidden=(8, 8, 8))),
+                    freeze(FeatureGenerator(16, hidden=(8, 8, 8), norm=16.0)),
+                    freeze(ImageGenerator(32, 16, 30, 16, n=4)), e,
+                    {"yaw": Direction("yaw", torch.eye(64)[3], 1.0, 0.0, 0.9)})
+    f_a, f_b = torch.randn(1, 16), torch.randn(1, 16)
+    z_1, z_2 = torch.zeros(1, 64), torch.zeros(1, 64)
+    x0 = m.compose(f_a, f_b, z_1, z_2)
+    assert x0.shape == (1, 3, 32, 32) and x0.abs().max() <= 1
+    assert torch.equal(x0, m.compose(f_a, f_b, z_1, z_2))                              # deterministic
+    assert not torch.allclose(x0, m.compose(f_a, f_b, z_1, z_2, yaw=1.0))               # the slider acts
+    assert torch.allclose(m.compose(f_a, f_b, z_1, z_2, identity_t=1.0),
+                          m.compose(f_b, f_a, z_1, z_2, identity_t=0.0), atol=1e-6)     # identity end points
+    assert not torch.allclose(x0, m.compose(f_a, f_b, z_1, z_2, frontal=True))
+    with pytest.raises(ValueError, match="no fitted direction"):
+        m.compose(f_a, f_b, z_1, z_2, smile=1.0)
