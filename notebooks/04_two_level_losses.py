@@ -126,10 +126,9 @@ import torch
 from facefeat_lite import distribution, runlog
 from facefeat_lite.data.faceset import to_model
 from facefeat_lite.facefeat import joint, manipulate
-from facefeat_lite.facefeat.extractor_data import load_extractor_data
 from facefeat_lite.facefeat.feature_gan import sample_features, sample_noise
 from facefeat_lite.facefeat.image_gan import render
-from facefeat_lite.facefeat.suite import (extract_features, joint_config, joint_init, load_feature_gans,
+from facefeat_lite.facefeat.suite import (extract_features, joint_config, joint_init, load_data, load_feature_gans,
                                           load_feature_models, load_joint, load_stage2)
 from facefeat_lite.facefeat.training import predict
 from facefeat_lite.plotting import show_grid
@@ -151,9 +150,7 @@ as_unit = lambda x: (x + 1) / 2          # [-1, 1] model images -> [0, 1] for pl
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-data = load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
-                           P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
-                           P.data_path / "cache")
+data = load_data(P)
 models = load_feature_models(P, data)
 real = extract_features(models, data.train, data.train_idx, P.device)
 gans = load_feature_gans(P, models, data.train, data.train_idx, real)
@@ -203,12 +200,12 @@ for term, players in joint.gradient_routes(start, e_id, *batch, e_1=e_1).items()
 # same order as φ_rec ≈ 0.2. φ_id is large by construction: at G^I's norm 16,
 # ‖f_id − E_id(x)‖² = 512 (1 − cos), a few hundred for today's renderings, so λ₁ = λ₂ =
 # 10⁻³ bring both identity terms to about φ_rec's size. λ^f = 0.5 puts D^I's verdict on x^s
-# at about a tenth of the feature discriminators' (≈ 0.7): enough to steer the feature generators, not enough to override
-# D^f and collapse their diversity (the paper's ablation (b) shows what D^I alone does to
-# them). λ_adv = 0.1 is notebook 03's CPU deviation from the paper's 1, for the same reason;
-# λ₃ = λ₄ = 0.5 make BEGAN's L_fake the mean energy of the two kinds of fake. The deviation's
-# λ_3d is the exception: at "comparable" size it moved the pose too little in 300 steps
-# (section 10), so it is set to dominate at the start.
+# at about a tenth of the feature discriminators' (≈ 0.7): enough to steer the feature
+# generators, not enough to override D^f and collapse their diversity (the paper's ablation
+# (b) shows what D^I alone does to them). λ_adv = 0.1 is notebook 03's CPU deviation from
+# the paper's 1, for the same reason; λ₃ = λ₄ = 0.5 make BEGAN's L_fake the mean energy of
+# the two kinds of fake. The deviation's λ_3d is the exception: at "comparable" size it
+# moved the pose too little in 300 steps (section 10), so it is set to dominate at the start.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -19,7 +19,7 @@ import torch
 from ..data.faceset import FaceSet
 from ..train import runtime
 from ..train.checkpoint import config_hash
-from .extractor_data import ExtractorData
+from .extractor_data import ExtractorData, load_extractor_data
 from .extractors import GEN_NORM
 from .feature_gan import FeatureGanConfig, sample_noise, train_feature_gan
 from .image_gan import Stage2Config, train_stage2
@@ -28,9 +28,16 @@ from .judge import JudgeConfig, train_judge
 from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predict, train_e1, train_e2,
                        train_e_id)
 
-__all__ = ["extractor_configs", "FeatureModels", "load_feature_models", "extract_features", "features_source",
-           "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2", "joint_init",
+__all__ = ["load_data", "extractor_configs", "FeatureModels", "load_feature_models", "extract_features",
+           "features_source", "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2", "joint_init",
            "joint_config", "load_joint"]
+
+
+def load_data(P: Any, progress: bool = True) -> ExtractorData:
+    """The data notebooks 01–04 share, from their parameters (train / judge / test parts)."""
+    return load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
+                               P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
+                               P.data_path / "cache", progress=progress)
 
 
 def extractor_configs(P: Any) -> dict[str, Any]:

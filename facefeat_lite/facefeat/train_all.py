@@ -29,8 +29,7 @@ import time
 from ..notebook_params import JointParams
 from ..params import ParameterError, load_parameter_set, validate_parameter_set
 from ..train import runtime
-from .extractor_data import load_extractor_data
-from .suite import extract_features, load_feature_gans, load_feature_models, load_joint, load_stage2
+from .suite import extract_features, load_data, load_feature_gans, load_feature_models, load_joint, load_stage2
 
 STEM = "04_two_level_losses"
 
@@ -43,16 +42,11 @@ def train_all(P: JointParams, progress: bool = True) -> dict:
     runtime.configure(P.run_path / "logs", P.amp)
     t0 = time.perf_counter()
 
-    def data():
-        return load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
-                                   P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
-                                   P.data_path / "cache", progress=progress and rank == 0)
-
     if rank == 0:                     # rank 0 renders (or reads) the data cache first
-        d = data()
+        d = load_data(P, progress)
     runtime.barrier()
     if rank != 0:
-        d = data()
+        d = load_data(P, False)
     show = progress and rank == 0
     models = load_feature_models(P, d, progress=show)
     real = extract_features(models, d.train, d.train_idx, P.device)
