@@ -103,7 +103,7 @@ def bench_facefeat_step(args) -> dict:
     from facefeat_lite.facefeat.image_gan import ImageDiscriminator
     from facefeat_lite.facefeat.joint import PLAYERS, joint_step
     from facefeat_lite.facefeat.suite import extractor_configs, joint_config
-    from facefeat_lite.facefeat.training import build_e_id
+    from facefeat_lite.facefeat.training import build_e1, build_e_id
     from facefeat_lite.notebook_params import JointParams
     from facefeat_lite.params import load_parameter_set
     from facefeat_lite.train import runtime
@@ -117,6 +117,7 @@ def bench_facefeat_step(args) -> dict:
     size, n = args.size, P.e2_n
     torch.manual_seed(0)
     e_id = freeze(build_e_id(extractor_configs(P)["e_id"], 1000)).to(device)
+    e_1 = freeze(build_e1(extractor_configs(P)["e_1"], 30)).to(device)        # for the φ_3d deviation
     m = {"e_2": GeneralExtractor(size, 256, n), "g_f1": FeatureGenerator(30), "d_f1": FeatureDiscriminator(30),
          "g_f2": FeatureGenerator(256, norm=16.0), "d_f2": FeatureDiscriminator(256),
          "g_img": ImageGenerator(size, 256, 30, 256, n=n), "d_img": ImageDiscriminator(size, P.s2_d_n, 64)}
@@ -132,7 +133,7 @@ def bench_facefeat_step(args) -> dict:
     def one():
         with runtime.autocast(device):
             _, k[0] = joint_step(m, e_id, opts, x_r, f_id, f_1, sample_noise(b, 64, None, device),
-                                 sample_noise(b, 64, None, device), k[0], cfg)
+                                 sample_noise(b, 64, None, device), k[0], cfg, e_1)
         if device.type == "cuda":
             torch.cuda.synchronize()
 
@@ -143,7 +144,7 @@ def bench_facefeat_step(args) -> dict:
            "threads": torch.get_num_threads(), "torch": torch.__version__, "params_file": args.params,
            "size": size, "batch": b,
            "amp_bf16": bool(P.amp and device.type == "cuda" and torch.cuda.is_bf16_supported()),
-           "e_id": f"{P.eid_arch} width {P.eid_width}", "began_n": n, "d_img_n": P.s2_d_n,
+           "e_id": f"{P.eid_arch} width {P.eid_width}", "began_n": n, "lam_3d": cfg.lam_3d, "d_img_n": P.s2_d_n,
            "params_M": {k: round(sum(p.numel() for p in v.parameters()) / 1e6, 3) for k, v in m.items()},
            "s_per_step": round(sec, 4), "steps_per_s": round(1 / sec, 3), "images_per_s": round(b / sec, 1),
            "timed_steps": steps}

@@ -107,3 +107,13 @@ def test_torchrun_two_processes_end_to_end(tmp_path):
     assert len(summaries) == 1 and summaries[0]["world_size"] == 2
     assert len(list((tmp_path / "cache").glob("joint-*.pt"))) == 1
     assert not list((tmp_path / "cache").glob("*-partial.pt"))
+
+
+def test_facefeat_step_benchmark_prints_json(capsys):
+    from facefeat_lite import bench
+
+    bench.main(["facefeat_step", "--params", str(ROOT / "notebooks/params/cpu.yaml"), "--size", "32", "--batch", "2",
+                "--seconds", "0.1", "--threads", "1"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["device"] == "cpu" and out["size"] == 32 and out["batch"] == 2 and out["steps_per_s"] > 0
+    assert out["images_per_s"] == pytest.approx(2 * out["steps_per_s"], rel=0.01)
