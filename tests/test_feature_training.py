@@ -11,6 +11,7 @@ from facefeat_lite.data.faceset import FaceSet, augment, holdout_split, to_model
 from facefeat_lite.facefeat.judge import Judge, JudgeConfig, JudgeNet, check_unit_range, train_judge
 from facefeat_lite.facefeat.training import (E1Config, E2Config, EidConfig, e1_r2, e2_l1, identification_accuracy,
                                              make_scheduler, train_e1, train_e2, train_e_id)
+from facefeat_lite.metrics import verification_10fold
 
 TINY = dict(width=4, depths=[1, 1, 1, 1], batch=8, ckpt_every=2)
 
@@ -152,6 +153,22 @@ def test_judge_is_never_differentiable():
     with pytest.raises(ValueError, match=r"\(x \+ 1\) / 2"):
         judge.embed(x.detach() * 2 - 1)
     assert check_unit_range(torch.zeros(0, 3, 4, 4)).shape == (0, 3, 4, 4)
+
+
+def test_judge_pair_means_and_verification():
+    torch.manual_seed(0)
+    judge = Judge(JudgeNet(n_ids=3, width=4, emb_dim=8))
+    x = torch.rand(20, 3, 32, 32)
+    a = torch.cat([torch.arange(10), torch.arange(10)])
+    b = torch.cat([torch.arange(10), torch.arange(10, 20)])              # an image with itself, or another
+    same = torch.arange(20) < 10
+    emb = judge.embed(x)
+    diff = float((emb[:10] * emb[10:]).sum(1).mean())
+    assert judge.pair_means(x, (a, b, same)) == pytest.approx((1.0, diff), abs=1e-5)
+    res = judge.verify(x, (a, b, same))
+    want = verification_10fold((emb[a] * emb[b]).sum(1), same)
+    assert (res.mean, res.std) == pytest.approx((want.mean, want.std)) and len(res.fold_accuracies) == 10
+    assert res.mean >= 0.8                              # an image with itself (cos 1) is easy to accept
 
 
 def test_train_judge_tiny(tmp_path):

@@ -33,6 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..data.faceset import FaceSet, augment, to_model
+from ..metrics import VerificationResult, verification_10fold
 from .extractors import arcface_logits
 from .training import Trained, TrainConfig, _config, train_models
 
@@ -127,6 +128,12 @@ class Judge:
         emb = self.embed(images)
         scores = (emb[a] * emb[b]).sum(1)
         return float(scores[same.bool()].mean()), float(scores[~same.bool()].mean())
+
+    def verify(self, images: torch.Tensor, pairs) -> VerificationResult:
+        """The LFW 10-fold protocol (FaceFeat-GAN Tab. 1) on pairs ``(a, b, same)`` over ``images``."""
+        a, b, same = (torch.as_tensor(v) for v in pairs)
+        emb = self.embed(images)
+        return verification_10fold((emb[a] * emb[b]).sum(1), same.bool())
 
 
 def train_judge(data: FaceSet, train_idx: torch.Tensor, cfg: JudgeConfig | None = None, device: str = "cpu",
