@@ -188,3 +188,17 @@ def test_phi_3d_deviation_trains_gi_only_and_needs_e1():
         assert float(on["g_img"] - off["g_img"]) == pytest.approx(0.5 * float(on["phi_3d_s"]), rel=1e-5)
         with pytest.raises(ValueError, match="needs the frozen E_1"):
             generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.5))
+
+
+def test_ablation_variants_differ_only_in_their_flag():
+    from facefeat_lite.facefeat.suite import joint_config
+    from facefeat_lite.notebook_params import JointParams
+
+    base = JointParams.defaults()
+    full = joint_config(JointParams.from_mapping(base, smoke=False)).__dict__
+    for variant, flag in ABLATIONS.items():
+        cfg = joint_config(JointParams.from_mapping({**base, "j_variant": variant}, smoke=False)).__dict__
+        changed = {k for k in full if cfg[k] != full[k]}
+        assert changed == (set() if flag is None else {flag}) and (flag is None or cfg[flag] is False)
+    with pytest.raises(ValueError, match="j_variant must be one of"):
+        joint_config(JointParams.from_mapping({**base, "j_variant": "no_everything"}, smoke=False))

@@ -233,6 +233,7 @@ class ImageGenerator(nn.Module):
     def __init__(self, image_size: int = 64, id_dim: int = 256, f1_dim: int = 30, f2_dim: int = 256, n: int = 64):
         super().__init__()
         self.decoder = BeganDecoder(image_size, id_dim + f1_dim + f2_dim, n)
+        self.dims = (id_dim, f1_dim, f2_dim)                     # the input slots' sizes
 
     def forward(self, f_id: torch.Tensor, f_1: torch.Tensor, f_2: torch.Tensor) -> torch.Tensor:
         return self.decoder(torch.cat([f_id, f_1, f_2], dim=1))  # B × 542 → B × 3 × S × S

@@ -72,6 +72,7 @@ class JointConfig(TrainConfig):
     lam1: float = 1e-3              # λ_1 · φ_id(x^rec) (Eq. 3): ≈ φ_rec at the start (see term_scales)
     lam2: float = 1e-3              # λ_2 · φ_id(x^s) (Eq. 3)
     lam_3d: float = 0.05            # λ_3d · φ_3d(x^s), a deviation (see phi_3d); 0 = the paper
+    w3d: list[float] | None = None  # φ_3d's per-entry weights over f_1 (None: all 1)
     lam3: float = 0.5               # λ_3 · L(x^s) (Eq. 4)
     lam4: float = 0.5               # λ_4 · L(x^rec) (Eq. 4)
     gamma: float = 0.5              # BEGAN's γ
@@ -101,8 +102,10 @@ def eq8_e2_loss(x_r: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
     return (x_r - x_rec).abs().mean()
 
 
-def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor) -> torch.Tensor:
-    """Pose/expression consistency, φ_3d(x) = ‖f_1 − E_1(x)‖² (standardized f_1, batch mean).
+def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
+           weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Pose/expression consistency, φ_3d(x) = Σ_j w_j (f_1 − E_1(x))_j² (standardized f_1, batch
+    mean; w = 1 unless ``weights`` are given).
 
     **Not in the paper** (a deviation, off when λ_3d = 0): Eq. 11's idea applied to E_1. Without
     it nothing makes G^I *use* f_1 — E_2 sees the whole image, so f^r_2 already carries the
@@ -112,7 +115,8 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor) -> 
     """
     if e_1.training:
         raise ValueError("E_1 is frozen in φ_3d: call freeze(e_1) first")
-    return (f_1 - e_1(x)).pow(2).sum(1).mean()
+    sq = (f_1 - e_1(x)).pow(2)
+    return (sq if weights is None else sq * weights.to(sq)).sum(1).mean()
 
 
 def render_pair(m: dict[str, nn.Module], x_r: torch.Tensor, f_id: torch.Tensor, f_1: torch.Tensor,
@@ -171,7 +175,7 @@ def generator_losses(m: dict[str, nn.Module], e_id: IdentityExtractor, r: dict[s
     out = {"g_img": eq3_image_generator_loss(e_rec, x_r, x_rec, id_rec, id_s, w["lam1"], w["lam2"],
                                              w["lam_adv"], w["lam_rec"])}
     if e_1 is not None:                                                     # the φ_3d deviation: G^I only
-        p3d = phi_3d(r["f1_s"].detach(), e_1, x_s)
+        p3d = phi_3d(r["f1_s"].detach(), e_1, x_s, None if cfg.w3d is None else torch.tensor(cfg.w3d))
         out["g_img"] = out["g_img"] + w["lam_3d"] * p3d
         out["phi_3d_s"] = p3d.detach()
     elif w["lam_3d"]:
