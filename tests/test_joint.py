@@ -176,7 +176,10 @@ def test_phi_3d_deviation_trains_gi_only_and_needs_e1():
         phi_3d(torch.zeros(2, D1), e_1, x[:2])
     e_1 = freeze(e_1)
     f = torch.randn(2, D1)
-    assert float(phi_3d(f, e_1, x[:2])) == pytest.approx(float((f - e_1(x[:2])).pow(2).sum(1).mean()), rel=1e-6)
+    sq = (f - e_1(x[:2])).pow(2)
+    assert float(phi_3d(f, e_1, x[:2])) == pytest.approx(float(sq.sum(1).mean()), rel=1e-6)
+    pose = torch.tensor([0.0] * (D1 - 3) + [1.0] * 3)
+    assert float(phi_3d(f, e_1, x[:2], pose)) == pytest.approx(float(sq[:, -3:].sum(1).mean()), rel=1e-6)
     routes = gradient_routes(init, e_id, *_batch(x, feats), e_1=e_1)
     assert routes["φ_3d(x^s)"] == ["g_img"]
     m = {k: v.train() for k, v in init.items()}

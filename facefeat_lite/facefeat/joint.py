@@ -25,7 +25,7 @@ discriminators' verdicts; (4) k_t. One Adam per player, all at the same learning
 
 λ defaults make the terms comparable at the start of training (``term_scales`` measures them;
 notebook 04 prints the table): at G^I's norm 16, φ_id = ‖f_id − E_id(x)‖² = 512 (1 − cos),
-a few hundred for the stage-2 renderings (λ_1 = λ_2 = 10⁻³ bring them to ≈ 0.2), against
+a hundred or two for the stage-2 renderings (λ_1 = λ_2 = 2·10⁻³ bring them to ≈ 0.2–0.3), against
 φ_rec ≈ 0.19 and energies ≈ 0.1–0.2 (λ^f = 0.5: D^I's verdict on x^s at about a tenth of the
 feature discriminators' ≈ 0.7–0.9).
 
@@ -69,10 +69,10 @@ class JointConfig(TrainConfig):
     lam_f: float = 0.5              # λ^f (both feature generators): weight of φ^I(x^s) in Eq. 1
     lam_adv: float = 0.1            # weight of φ^I(x^rec) in Eq. 3 (paper: 1; CPU: stage 2's 0.1)
     lam_rec: float = 1.0            # weight of φ_rec in Eq. 3 (the paper's 1)
-    lam1: float = 1e-3              # λ_1 · φ_id(x^rec) (Eq. 3): ≈ φ_rec at the start (see term_scales)
-    lam2: float = 1e-3              # λ_2 · φ_id(x^s) (Eq. 3)
-    lam_3d: float = 0.05            # λ_3d · φ_3d(x^s), a deviation (see phi_3d); 0 = the paper
-    w3d: list[float] | None = None  # φ_3d's per-entry weights over f_1 (None: all 1)
+    lam1: float = 2e-3              # λ_1 · φ_id(x^rec) (Eq. 3): ≈ 1.5 φ_rec at the start (see term_scales)
+    lam2: float = 2e-3              # λ_2 · φ_id(x^s) (Eq. 3)
+    lam_3d: float = 0.2             # λ_3d · φ_3d(x^s), a deviation (see phi_3d); 0 = the paper
+    entries_3d: str = "pose"        # the f_1 entries φ_3d checks: "pose" (the last 3: yaw, pitch, roll) or "all"
     lam3: float = 0.5               # λ_3 · L(x^s) (Eq. 4)
     lam4: float = 0.5               # λ_4 · L(x^rec) (Eq. 4)
     gamma: float = 0.5              # BEGAN's γ
@@ -111,12 +111,25 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
     it nothing makes G^I *use* f_1 — E_2 sees the whole image, so f^r_2 already carries the
     pose and G^I can reconstruct x^r while ignoring f_1; then neither z_1 nor a pose written
     into f_1 moves the face (measured in notebook 04, section 10). With it, G^I must draw
-    f^s_1's pose and expression in x^s. E_1 must be frozen; the gradient flows into ``x``.
+    f^s_1's pose (and expression) in x^s. ``JointConfig.entries_3d = "pose"`` (the default)
+    weights only the yaw, pitch and roll entries: E_1 reads expression poorly (held-out R²
+    0.13 in notebook 01), and asking G^I to match what E_1 cannot read spent the term on
+    noise — with all 30 entries, pose followed f_1 far less (notebook 04, section 10).
+    E_1 must be frozen; the gradient flows into ``x``.
     """
     if e_1.training:
         raise ValueError("E_1 is frozen in φ_3d: call freeze(e_1) first")
     sq = (f_1 - e_1(x)).pow(2)
     return (sq if weights is None else sq * weights.to(sq)).sum(1).mean()
+
+
+def _entries_3d(which: str, dim: int) -> torch.Tensor | None:
+    """φ_3d's weights over f_1 = standardized [expression weights, yaw, pitch, roll]."""
+    if which == "all":
+        return None
+    if which == "pose":
+        return (torch.arange(dim) >= dim - 3).float()
+    raise ValueError(f"entries_3d must be 'pose' or 'all', got {which!r}")
 
 
 def render_pair(m: dict[str, nn.Module], x_r: torch.Tensor, f_id: torch.Tensor, f_1: torch.Tensor,
@@ -175,7 +188,7 @@ def generator_losses(m: dict[str, nn.Module], e_id: IdentityExtractor, r: dict[s
     out = {"g_img": eq3_image_generator_loss(e_rec, x_r, x_rec, id_rec, id_s, w["lam1"], w["lam2"],
                                              w["lam_adv"], w["lam_rec"])}
     if e_1 is not None:                                                     # the φ_3d deviation: G^I only
-        p3d = phi_3d(r["f1_s"].detach(), e_1, x_s, None if cfg.w3d is None else torch.tensor(cfg.w3d))
+        p3d = phi_3d(r["f1_s"].detach(), e_1, x_s, _entries_3d(cfg.entries_3d, r["f1_s"].shape[1]))
         out["g_img"] = out["g_img"] + w["lam_3d"] * p3d
         out["phi_3d_s"] = p3d.detach()
     elif w["lam_3d"]:
