@@ -205,3 +205,9 @@ def test_ablation_variants_differ_only_in_their_flag():
         assert changed == (set() if flag is None else {flag}) and (flag is None or cfg[flag] is False)
     with pytest.raises(ValueError, match="j_variant must be one of"):
         joint_config(JointParams.from_mapping({**base, "j_variant": "no_everything"}, smoke=False))
+
+
+def test_train_joint_refuses_phi_3d_without_e1(tmp_path):
+    data, feats, e_id, init, _ = _toy()
+    with pytest.raises(ValueError, match="needs the frozen E_1"):
+        train_joint(data, feats, e_id, init, JointConfig(lam_3d=0.1, steps=1), root=str(tmp_path), progress=False)

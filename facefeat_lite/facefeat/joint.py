@@ -310,11 +310,13 @@ def train_joint(data: FaceSet, feats: dict[str, torch.Tensor], e_id: IdentityExt
                          f"d_img)")
     if e_id.training:
         raise ValueError("E_id is frozen in the joint training: pass a frozen model (freeze(e_id))")
+    if cfg.lam_3d and (e_1 is None or e_1.training):
+        raise ValueError(f"lam_3d = {cfg.lam_3d} needs the frozen E_1: pass e_1=freeze(e_1) (or lam_3d=0, the paper)")
     f_id, f_1, idx_all = feats["f_id"], feats["f_1"], feats["idx"]
     config = {"model": name, "source": source or {}, **cfg.__dict__}
 
     def build():      # copies of the starting models (the cache then loads its own weights)
-        return {name: copy.deepcopy(model).requires_grad_(True) for name, model in init.items()}
+        return {k: copy.deepcopy(model).requires_grad_(True) for k, model in init.items()}
 
     def setup(m, state):
         state.extra["k"] = 0.0                                                 # BEGAN: k_0 = 0

@@ -146,10 +146,9 @@ def joint_config(P: Any) -> JointConfig:
     if P.j_3d_entries not in ("pose", "all"):
         raise ValueError(f"j_3d_entries must be 'pose' or 'all', got {P.j_3d_entries!r}")
     return JointConfig(steps=P.j_steps, batch=P.j_batch, lr=P.j_lr, lam_f=P.j_lam_f, lam_adv=P.j_lam_adv,
-                       lam1=P.j_lam1, lam2=P.j_lam2, lam_3d=P.j_lam_3d, entries_3d=P.j_3d_entries, gamma=P.s2_gamma, lambda_k=P.s2_lambda_k,
-                       r1_gamma=P.fgan_r1,
-                       schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed,
-                       **({flag: False} if flag else {}))
+                       lam1=P.j_lam1, lam2=P.j_lam2, lam_3d=P.j_lam_3d, entries_3d=P.j_3d_entries,
+                       gamma=P.s2_gamma, lambda_k=P.s2_lambda_k, r1_gamma=P.fgan_r1, schedule=P.lr_schedule,
+                       lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed, **({flag: False} if flag else {}))
 
 
 def load_joint(P: Any, models: FeatureModels, gans: dict[str, Trained], stage2: Trained, data: FaceSet,
@@ -164,7 +163,8 @@ def load_joint(P: Any, models: FeatureModels, gans: dict[str, Trained], stage2: 
     if runtime.RUNTIME.log_dir is not None and P.sample_every:
         n = min(8, len(train_idx))
         fixed = torch.Generator().manual_seed(P.seed + 7)
-        z_1, z_2 = sample_noise(n, 64, fixed), sample_noise(n, 64, fixed)
+        z_1 = sample_noise(n, gans["f_1"].model["g"].z_dim, fixed)
+        z_2 = sample_noise(n, gans["f_2"].model["g"].z_dim, fixed)
 
         def grid(state):
             m = state.models

@@ -29,8 +29,8 @@ import torch.nn as nn
 
 from .. import metrics
 from ..data.faceset import FaceSet, augment, to_model
-from ..train.checkpoint import config_hash, load_or_train
 from ..train import runtime
+from ..train.checkpoint import config_hash, load_or_train
 from ..train.core import ProgressBar, TrainState, fit, seed_everything
 from .extractors import (GeneralExtractor, IdentityExtractor, ImageGenerator, PoseExpressionExtractor,
                          e2_reconstruction_loss, freeze, reconstruct)
@@ -167,7 +167,9 @@ def train_models(name: str, config: dict, build: Callable[[], dict[str, nn.Modul
 def run_steps(name: str, one_step: Callable, state: TrainState, models: dict[str, nn.Module], cfg: TrainConfig,
               run, progress: bool, callbacks: list | None = None) -> TrainState:
     """Put ``models`` in train mode and :func:`fit` ``cfg.steps`` steps with a progress bar and
-    a partial checkpoint every ``cfg.ckpt_every`` steps (0: every 5 %, at least 100)."""
+    a partial checkpoint every ``cfg.ckpt_every`` steps (0: every 5 %, at least 100); with the
+    :mod:`~facefeat_lite.train.runtime` settings, each step runs under bf16 autocast (CUDA) and
+    its logs go to ``<log_dir>/<name>.jsonl``; ``callbacks`` are added after those."""
     for m in models.values():
         m.train()
     every = cfg.ckpt_every or max(100, cfg.steps // 20)

@@ -75,7 +75,8 @@ class StepLog(Callback):
         if not is_main():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a" if state.step else "w", encoding="utf-8")  # a resumed run appends
+        # a resumed run appends; line-buffered, so a killed run keeps every finished step's line
+        self.fh = open(self.path, "a" if state.step else "w", encoding="utf-8", buffering=1)
         try:
             from torch.utils.tensorboard import SummaryWriter
             self.tb = SummaryWriter(str(self.path.parent / "tensorboard" / self.name))
