@@ -470,13 +470,15 @@ for what, ok in checks.items():
 #   λ₁ = λ₂ = 0: 0.18 / 0.35 — the joint training alone changes nothing; 5·10⁻⁴ at lr 2·10⁻⁴:
 #   0.40 / 0.50; 2·10⁻³ at lr 2·10⁻⁴: 0.42 / 0.51; 10⁻³ at lr 5·10⁻⁴: 0.47 / 0.54; 10⁻³ at
 #   lr 10⁻³ (the default lr): 0.51 / 0.57; at lr 2·10⁻³: 0.53 / 0.58, but the generated f_1
-#   then spreads twice as wide as the real ones (diversity 1.9), so the default stays at 10⁻³.
-# * **E_id is easier to please than the judge.** Over training φ_id falls from about 150 to
-#   about 30 (section 4's curves): by E_id's own measure, 512 (1 − cos), its cosine between
-#   f_id and E_id(x^s) climbs from about 0.7 to about 0.94 — while the independent judge's
+#   then spreads twice as wide as the real ones (diversity 1.9), so the default stays at 10⁻³
+#   (where f_1 still spreads wider than the real features, section 6: G^f_1 drifts toward
+#   poses and expressions the real set has less of).
+# * **E_id is easier to please than the judge.** Over training φ_id(x^s) falls from about 180
+#   to about 30 (section 4's curves): by E_id's own measure, 512 (1 − cos), its cosine between
+#   f_id and E_id(x^s) climbs from about 0.65 to about 0.94 — while the independent judge's
 #   cosine between x^r and x^s is below 0.5, and the reconstruction error rises. G^I learns
-#   what *this* E_id looks for, part of which is not identity (the stripes below are part of
-#   it). That is exactly why the paper scores identity with a recognizer that never takes
+#   what *this* E_id looks for, part of which is not identity (the stripes in the grids
+#   above are part of it). That is exactly why the paper scores identity with a recognizer that never takes
 #   part in training, and why this project's judge is one.
 # * **Short of the target.** The issue asks for `judge_similarity_s` ≥ 0.7 of the real
 #   same-person cosine; 300 CPU steps reach about 0.6 of it (section 9). x^s can only keep
