@@ -471,8 +471,7 @@ for what, ok in checks.items():
 #   0.40 / 0.50; 2·10⁻³ at lr 2·10⁻⁴: 0.42 / 0.51; 10⁻³ at lr 5·10⁻⁴: 0.47 / 0.54; 10⁻³ at
 #   lr 10⁻³ (the default lr): 0.51 / 0.57; at lr 2·10⁻³: 0.53 / 0.58, but the generated f_1
 #   then spreads twice as wide as the real ones (diversity 1.9), so the default stays at 10⁻³
-#   (where f_1 still spreads wider than the real features, section 6: G^f_1 drifts toward
-#   poses and expressions the real set has less of).
+#   (where the generated f_1 still spreads wider than the real ones, section 6).
 # * **E_id is easier to please than the judge.** Over training φ_id(x^s) falls from about 180
 #   to about 30 (section 4's curves): by E_id's own measure, 512 (1 − cos), its cosine between
 #   f_id and E_id(x^s) climbs from about 0.65 to about 0.94 — while the independent judge's
