@@ -155,3 +155,23 @@ class JointParams(Stage2Params):
     j_3d_entries: str = "pose"  # which f_1 entries that consistency checks: "pose" (yaw, pitch, roll) or "all"
     n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
     sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)
+
+
+@register("07_evaluations")
+@dataclasses.dataclass(repr=False)
+class EvalParams(JointParams):
+    """07_evaluations: FaceFeat-GAN's Tables 1–4, the single-stage baseline, disentanglement
+    (facefeat_lite.facefeat.evaluation). Declares notebooks 01–04's fields: it evaluates their
+    models and trains the ablations with notebook 04's code, one flag changed."""
+
+    SMOKE: ClassVar[dict[str, Any]] = {**JointParams.SMOKE, "ab_steps": 4, "ab_eval": 100, "light_steps": 10,
+                                       "template_size": 3, "template_splits": 3, "dis_ids": 2, "dis_n": 3}
+
+    ab_steps: int = 150  # joint steps of each Table-4 variant and of the single-stage baseline (all the same)
+    ab_batch: int = 8  # their batch size
+    ab_eval: int = 1000  # test images each Table-4 row is scored on (Tables 1–3: all of them)
+    template_size: int = 5  # images per IJB-A-style template (Table 2)
+    template_splits: int = 10  # random gallery/probe splits (IJB-A: 10)
+    light_steps: int = 500  # training steps of the light estimator (disentanglement)
+    dis_ids: int = 6  # identities in the disentanglement grids
+    dis_n: int = 8  # z_1 values × z_2 values per grid (dis_n × dis_n images per identity)

@@ -92,20 +92,25 @@ def test_gradients_are_averaged_and_batches_sharded_across_ranks(tmp_path):
 @pytest.mark.skipif(shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),
                     reason="torchrun not installed")
 def test_torchrun_two_processes_end_to_end(tmp_path):
-    """The multi-GPU command, on two CPU processes (gloo) at smoke scale: exit 0, one summary,
-    rank 0's checkpoints in the cache."""
+    """The multi-GPU command, on two CPU processes (gloo) at smoke scale, with notebook 07's
+    ablations: exit 0, one summary, rank 0's checkpoints in the cache."""
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
-    values = {**TINY_DATA, **TWO_STEPS, "j_batch": 4, "image_size": 64, "run_dir": tmp_path / "run",
+    values = {**TINY_DATA, **TWO_STEPS, "j_batch": 4, "ab_steps": 3, "ab_batch": 4, "image_size": 64,
+              "run_dir": tmp_path / "run",
               "cache_dir": tmp_path / "cache", "data_dir": tmp_path / "data"}
     sets = [f"{k}={json.dumps(str(v)) if isinstance(v, (str, Path)) else v}" for k, v in values.items()]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "-m", "facefeat_lite.facefeat.train_all",
-                          "--params", str(ROOT / "notebooks/params/cpu.yaml"), "--no-progress", "--set", *sets],
+                          "--params", str(ROOT / "notebooks/params/cpu.yaml"), "--no-progress", "--ablations", "--set",
+                          *sets],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     summaries = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     assert len(summaries) == 1 and summaries[0]["world_size"] == 2
-    assert len(list((tmp_path / "cache").glob("joint-*.pt"))) == 1
+    assert len(list((tmp_path / "cache").glob("joint-*.pt"))) == 2                 # notebook 04's, and at ab_steps
+    assert {p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pt")} >= {
+        "joint_no_id", "joint_no_f", "joint_no_img", "joint_no_rec", "single_stage"}
+    assert summaries[0]["single_stage_train_seconds"] > 0
     assert not list((tmp_path / "cache").glob("*-partial.pt"))
 
 

@@ -7,16 +7,20 @@ notebook 01 has run; otherwise they train them, identically). :func:`extract_fea
 the frozen extractors once over a set of images — the real features f_id, f^r_1, f^r_2 that
 stage 1 learns to imitate and stage 2 renders. Likewise :func:`load_feature_gans` (notebook
 02), :func:`load_stage2` (03) and :func:`load_joint` (04, and the evaluations' ablations):
-each config carries the hashes of the models it was trained from.
+each config carries the hashes of the models it was trained from. The evaluations (notebook
+07) add :func:`ablation_params` (one Table-4 variant at the ablation budget) and
+:func:`load_single_stage` (the baseline, at the same budget) and
+:func:`load_light_estimator` (an instrument, like the judge).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from ..data.faceset import FaceSet
+from ..data.faceset import FaceSet, holdout_split
 from ..train import runtime
 from ..train.checkpoint import config_hash
 from .extractor_data import ExtractorData, load_extractor_data
@@ -25,12 +29,15 @@ from .feature_gan import FeatureGanConfig, sample_noise, train_feature_gan
 from .image_gan import Stage2Config, train_stage2
 from .joint import ABLATIONS, JointConfig, train_joint
 from .judge import JudgeConfig, train_judge
+from .light import LightConfig, light_data, train_light_estimator
+from .single_stage import SingleStageConfig, train_single_stage
 from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predict, train_e1, train_e2,
                        train_e_id)
 
 __all__ = ["load_data", "extractor_configs", "FeatureModels", "load_feature_models", "extract_features",
            "features_source", "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2", "joint_init",
-           "joint_config", "load_joint"]
+           "joint_config", "load_joint", "ablation_params", "load_single_stage",
+           "load_light_estimator"]
 
 
 def load_data(P: Any, progress: bool = True) -> ExtractorData:
@@ -175,3 +182,36 @@ def load_joint(P: Any, models: FeatureModels, gans: dict[str, Trained], stage2: 
     return train_joint(data, feats, models.e_id.model, joint_init(models, gans, stage2), joint_config(P), source,
                        device=P.device, root=P.cache_dir, progress=progress, name=name, callbacks=callbacks,
                        e_1=models.e_1.model)
+
+
+def ablation_params(P: Any, variant: str) -> Any:
+    """Notebook 04's parameters for one Table-4 ``variant`` at the evaluations' budget
+    (``P.ab_steps`` at ``P.ab_batch``): every variant differs from ``"full"`` only in its flag."""
+    if variant not in ABLATIONS:
+        raise ValueError(f"variant must be one of {sorted(ABLATIONS)}, got {variant!r}")
+    return dataclasses.replace(P, j_variant=variant, j_steps=P.ab_steps, j_batch=P.ab_batch, sample_every=0)
+
+
+def load_single_stage(P: Any, models: FeatureModels, stage2: Trained, data: FaceSet, train_idx: torch.Tensor,
+                      feats: dict[str, torch.Tensor], progress: bool = True) -> Trained:
+    """Load (or train) the single-stage baseline from notebook 03's G^I / D^I, with the budget
+    and weights of the full joint model at :func:`ablation_params`' budget."""
+    source = {**features_source(models, data, train_idx), "stage2": config_hash(stage2.config)}
+    cfg = SingleStageConfig.from_joint(joint_config(ablation_params(P, "full")))
+    return train_single_stage(data, feats, models.e_id.model, stage2.model["g_img"], stage2.model["d_img"], cfg,
+                              source, device=P.device, root=P.cache_dir, progress=progress)
+
+
+def load_light_estimator(P: Any, data: ExtractorData, progress: bool = True
+                         ) -> tuple[Trained, FaceSet, torch.Tensor, torch.Tensor]:
+    """Load (or train) the light estimator (:mod:`.light`) on SynthFaces' judge split with E_1's
+    architecture and optimiser settings and ``P.light_steps`` steps. Returns ``(trained, the
+    split as a FaceSet, its (N, 3) light targets, held-out indices)``."""
+    split_cfg = dataclasses.replace(data.synthfaces, samples_per_id=P.judge_samples_per_id)
+    faces, targets = light_data(split_cfg, "judge", str(P.data_path / "cache"))
+    train_idx, held_out = holdout_split(faces.identity)
+    cfg = LightConfig(arch=P.e1_arch, width=P.e1_width, depths=list(P.e1_depths), stem_stride=P.e1_stem_stride,
+                      steps=P.light_steps, batch=P.e1_batch, lr=P.e1_lr, schedule=P.lr_schedule, lr_late=P.lr_late,
+                      decay_step=P.decay_step, seed=P.seed)
+    trained = train_light_estimator(faces, targets, train_idx, cfg, P.device, P.cache_dir, progress)
+    return trained, faces, targets, held_out

@@ -1,6 +1,7 @@
 """Train every model notebooks 01–04 ask for, without the notebooks: the multi-GPU entry point.
 
     torchrun --nproc_per_node 8 -m facefeat_lite.facefeat.train_all --params notebooks/params/full_gpu.yaml
+    torchrun --nproc_per_node 8 -m facefeat_lite.facefeat.train_all --params ... --ablations   # + Table 4's
     python -m facefeat_lite.pipeline --params notebooks/params/full_gpu.yaml     # cache hits: evaluates
 
 A papermill kernel is one process on one device; several GPUs need one process per GPU,
@@ -11,7 +12,10 @@ pipeline's notebooks find every checkpoint and only evaluate and plot. Every ran
 slice of each global batch (``*_batch`` stays the global batch size) and gradients are
 averaged before each optimiser step (:mod:`facefeat_lite.train.runtime`); rank 0 writes the
 checkpoints, step logs and sample grids under ``<run_dir>/logs``. Interrupted, the same
-command resumes from the partial checkpoints. On one device it is simply the notebooks'
+command resumes from the partial checkpoints. ``--ablations`` goes on to the models notebook 07
+trains: the four Table-4 variants and the full model at ``ab_steps`` (each notebook 04's
+training with one flag changed, :func:`~.suite.ablation_params`) and the single-stage
+baseline at the same budget. On one device it is simply the notebooks'
 training without the notebooks (``python -m facefeat_lite.facefeat.train_all --params ...``).
 
 Stage 1's feature GANs draw their batches inside their own step function and are not
@@ -26,16 +30,20 @@ import os
 import sys
 import time
 
-from ..notebook_params import JointParams
+from ..notebook_params import EvalParams, JointParams
 from ..params import ParameterError, load_parameter_set, validate_parameter_set
 from ..train import runtime
-from .suite import extract_features, load_data, load_feature_gans, load_feature_models, load_joint, load_stage2
+from .joint import ABLATIONS
+from .suite import (ablation_params, extract_features, load_data, load_feature_gans, load_feature_models, load_joint,
+                    load_single_stage, load_stage2)
 
 STEM = "04_two_level_losses"
+EVAL_STEM = "07_evaluations"
 
 
-def train_all(P: JointParams, progress: bool = True) -> dict:
-    """The chain of notebooks 01–04's models for parameters ``P``; returns a summary."""
+def train_all(P: JointParams, progress: bool = True, ablations: bool = False) -> dict:
+    """The chain of notebooks 01–04's models for parameters ``P``; returns a summary. With
+    ``ablations`` (``P`` then an :class:`EvalParams`), also notebook 07's variants and baseline."""
     rank, world = runtime.init_distributed()
     if world > 1 and P.device.startswith("cuda"):
         P = dataclasses.replace(P, device=f"cuda:{os.environ.get('LOCAL_RANK', '0')}")
@@ -53,7 +61,14 @@ def train_all(P: JointParams, progress: bool = True) -> dict:
     gans = load_feature_gans(P, models, d.train, d.train_idx, real, progress=show)
     stage2 = load_stage2(P, models, gans, d.train, d.train_idx, real, progress=show)
     joint = load_joint(P, models, gans, stage2, d.train, d.train_idx, real, progress=show)
-    return {"world_size": world, "seconds": round(time.perf_counter() - t0, 1), "image_size": P.image_size,
+    extra = {}
+    if ablations:
+        for v in ABLATIONS:
+            t = load_joint(ablation_params(P, v), models, gans, stage2, d.train, d.train_idx, real, progress=show)
+            extra[f"{v}_train_seconds"] = round(t.train_seconds, 1)
+        t = load_single_stage(P, models, stage2, d.train, d.train_idx, real, progress=show)
+        extra["single_stage_train_seconds"] = round(t.train_seconds, 1)
+    return {**extra, "world_size": world, "seconds": round(time.perf_counter() - t0, 1), "image_size": P.image_size,
             "j_steps": P.j_steps, "j_batch": P.j_batch, "k_final": joint.extra.get("k"),
             "joint_train_seconds": round(joint.train_seconds, 1)}
 
@@ -63,24 +78,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--params", required=True, help="a parameter set (notebooks/params/*.yaml)")
     ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
                     help="override parameters, YAML values (e.g. j_steps=2 j_batch=2)")
+    ap.add_argument("--ablations", action="store_true",
+                    help="also train notebook 07's Table-4 variants and single-stage baseline (at ab_steps)")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     import yaml
 
     try:
-        values = load_parameter_set(args.params)[STEM]
+        stem, cls = (EVAL_STEM, EvalParams) if args.ablations else (STEM, JointParams)
+        values = load_parameter_set(args.params)[stem]
         overrides = {}
         for item in args.set:
             name, sep, raw = item.partition("=")
             if not sep:
                 raise ParameterError([f"--set {item!r}: expected NAME=VALUE"], "--set")
             overrides[name] = yaml.safe_load(raw)
-        values.update(validate_parameter_set(overrides, "--set")[STEM])
-        P = JointParams.from_mapping({**JointParams.defaults(), **values}, context=args.params)
+        values.update(validate_parameter_set(overrides, "--set")[stem])
+        P = cls.from_mapping({**cls.defaults(), **values}, context=args.params)
     except ParameterError as e:
         print(e, file=sys.stderr)
         return 2
-    summary = train_all(P, progress=not args.no_progress)
+    summary = train_all(P, progress=not args.no_progress, ablations=args.ablations)
     if runtime.is_main():
         print(json.dumps(summary))
     return 0

@@ -1,0 +1,451 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 · Evaluations — FaceFeat-GAN's Tables 1–4, measured on unseen people
+#
+# A reference implementation earns trust by reproducing its paper's tables. FaceFeat-GAN
+# (§4) reports identity preservation — LFW verification on generated faces (Table 1),
+# IJB-A templates that mix real and generated faces (Table 2), a similarity score (Table 3)
+# — a user study of realism, the diversity of what it generates, and an ablation of its
+# four loss components (Table 4). This notebook measures each of them on SynthFaces **test
+# identities** (never seen by any trained model), scored by notebook 01's **judge** (never by
+# E_id, which the generator was trained against). Then it goes past the paper: a
+# single-stage baseline that tests the two-stage claim, and a disentanglement measurement
+# that SynthFaces' ground truth makes possible.
+#
+# Package code: `facefeat_lite.facefeat.evaluation` (the tables), `facefeat_lite.templates`
+# (Table 2's protocol), `facefeat_lite.facefeat.single_stage` (the baseline),
+# `facefeat_lite.facefeat.disentangle` and `facefeat_lite.facefeat.light` (who drives what).
+# The ablations are notebook 04's training with one flag changed, at a reduced budget
+# (`ab_steps`), the same for every variant; they are cached, so a second run only evaluates.
+
+# %% tags=["parameters"]
+seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
+device: str = "auto"  # "auto": cuda when available, else cpu; or "cpu", "cuda", "cuda:1"
+run_dir: str = "runs/demo"  # outputs: checkpoints, metrics.json, figures (relative to repo root)
+data_dir: str = "data"  # SynthFaces cache root (relative to repo root)
+dataset: str = "synthfaces"  # "synthfaces", or a real set (facefeat_lite.data.real): "folder", "celeba", "celebamask_hq"
+data_root: str = ""  # a real data set's root folder ("" for SynthFaces)
+image_size: int = 64  # face image side in pixels (the papers: 128 for FaceFeat-GAN)
+n_train_ids: int = 200  # identities in the training split
+samples_per_id: int = 40  # images per training identity
+n_test_ids: int = 50  # identities in the test split (disjoint from training)
+n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
+judge_samples_per_id: int = 20  # images per judge identity
+cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
+lr_late: float = 5e-05  # the paper's learning rate after decay_step ("step" schedule)
+decay_step: int = 100000  # step of the paper's decay ("step" schedule)
+eid_arch: str = "resnet18"  # E_id backbone: resnet18 | resnet50 (paper: resnet50)
+eid_width: int = 16  # its base width (paper: 64)
+eid_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
+eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
+eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
+eid_steps: int = 1600  # E_id training steps
+eid_batch: int = 64  # E_id batch size
+eid_lr: float = 0.004  # E_id (peak) learning rate
+e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)
+e1_width: int = 16  # its base width (paper: 64)
+e1_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
+e1_stem_stride: int = 2  # stride of the stem conv (1 or 2)
+e1_steps: int = 1500  # E_1 training steps
+e1_batch: int = 64  # E_1 batch size
+e1_lr: float = 0.003  # E_1 (peak) learning rate
+e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
+e2_steps: int = 600  # E_2 + G^I training steps (Eq. 8)
+e2_batch: int = 16  # E_2 batch size
+e2_lr: float = 0.002  # E_2 (peak) learning rate
+judge_width: int = 32  # the judge's base width
+judge_steps: int = 1200  # judge training steps
+judge_batch: int = 64  # judge batch size
+judge_lr: float = 0.003  # judge (peak) learning rate
+judge_scale: float = 16.0  # its ArcFace scale s
+judge_margin: float = 0.1  # its ArcFace margin m (radians)
+amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
+fgan_steps: int = 2000  # training steps of each feature GAN
+fgan_batch: int = 256  # their batch size (paper: 96)
+fgan_lr: float = 0.001  # their (peak) Adam learning rate (paper: 8e-5)
+fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)
+n_eval: int = 3200  # generated features scored against as many real ones
+s2_d_n: int = 8  # D^I's BEGAN filters (paper: 64)
+s2_steps: int = 300  # stage-2 training steps
+s2_batch: int = 16  # stage-2 batch size (paper: 96)
+s2_lr: float = 0.0002  # G^I and D^I (peak) Adam learning rate (paper: 8e-5)
+s2_gamma: float = 0.5  # BEGAN's γ: the ratio E[L(fake)] / E[L(real)] it holds
+s2_lambda_k: float = 0.001  # BEGAN's learning rate of k_t
+s2_lam_adv: float = 0.1  # weight of G^I's adversarial term phi^I(x^rec) in Eq. 3 (paper: 1)
+j_variant: str = "full"  # "full" or a Table-4 ablation: "no_id", "no_f", "no_img", "no_rec"
+j_steps: int = 600  # joint training steps (paper: 200000)
+j_batch: int = 8  # joint batch size (paper: 96)
+j_lr: float = 0.001  # (peak) Adam learning rate of every player (paper: 8e-5)
+j_lam_f: float = 0.5  # lambda^f: weight of phi^I(x^s) in Eq. 1
+j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)
+j_lam1: float = 0.002  # lambda_1: weight of phi_id(x^rec) in Eq. 3
+j_lam2: float = 0.002  # lambda_2: weight of phi_id(x^s) in Eq. 3
+j_lam_3d: float = 0.2  # weight of the pose/expression consistency ||f^s_1 - E_1(x^s)||^2 (not in the paper; 0: off)
+j_3d_entries: str = "pose"  # which f_1 entries that consistency checks: "pose" (yaw, pitch, roll) or "all"
+n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
+sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)
+ab_steps: int = 150  # joint steps of each Table-4 variant and of the single-stage baseline (all the same)
+ab_batch: int = 8  # their batch size
+ab_eval: int = 1000  # test images each Table-4 row is scored on (Tables 1–3: all of them)
+template_size: int = 5  # images per IJB-A-style template (Table 2)
+template_splits: int = 10  # random gallery/probe splits (IJB-A: 10)
+light_steps: int = 500  # training steps of the light estimator (disentanglement)
+dis_ids: int = 6  # identities in the disentanglement grids
+dis_n: int = 8  # z_1 values × z_2 values per grid (dis_n × dis_n images per identity)
+
+# %% [markdown]
+# `EvalParams` checks the cell above. `ab_steps` × `ab_batch` is the budget of each Table-4
+# variant and of the single-stage baseline: the same for all, and — on a CPU — smaller than
+# notebook 04's `j_steps` (Tables 1–3 use notebook 04's model at its full budget).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from facefeat_lite.notebook_params import EvalParams
+
+P = EvalParams.from_globals(globals())
+P
+
+# %%
+import inspect
+
+import matplotlib.pyplot as plt
+import torch
+
+from facefeat_lite import runlog, templates
+from facefeat_lite.data.faceset import to_model
+from facefeat_lite.facefeat import disentangle, evaluation, light, manipulate
+from facefeat_lite.facefeat.feature_gan import sample_noise
+from facefeat_lite.facefeat.joint import ABLATIONS
+from facefeat_lite.facefeat.suite import (ablation_params, extract_features, joint_config, load_data,
+                                          load_feature_gans, load_feature_models, load_joint, load_light_estimator,
+                                          load_single_stage, load_stage2)
+from facefeat_lite.facefeat.training import predict
+from facefeat_lite.plotting import show_grid
+from facefeat_lite.train import runtime
+
+torch.manual_seed(P.seed)
+runtime.configure(P.run_path / "logs", P.amp)
+STEM = "07_evaluations"
+fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
+# Table 4's variants (joint.ABLATIONS) -> their names in metrics.json (the issue's: no_I for no_img)
+NAMES = {"full": "full", "no_id": "no_id", "no_f": "no_f", "no_img": "no_I", "no_rec": "no_rec"}
+
+# %% [markdown]
+# ## 1 · The models and the test set
+#
+# Notebooks 01–04's models, loaded by config (trained here only if those notebooks have not
+# run). The test split's identities are disjoint from every training split; each test image
+# gets **one generated face**: its own f_id (E_id of that image) with new z_1, z_2 — the
+# paper's protocol for LFW.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+data = load_data(P)
+models = load_feature_models(P, data)
+real = extract_features(models, data.train, data.train_idx, P.device)
+gans = load_feature_gans(P, models, data.train, data.train_idx, real)
+stage2 = load_stage2(P, models, gans, data.train, data.train_idx, real)
+main = load_joint(P, models, gans, stage2, data.train, data.train_idx, real)      # notebook 04's model
+judge, e_1, e_2_01 = models.judge.model, models.e_1.model, models.e_2.model["e_2"]
+
+test_idx = torch.arange(len(data.test))
+test = extract_features(models, data.test, test_idx, P.device)           # f_id, f_1, f_2 of every test image
+x_real = evaluation.as_unit(to_model(data.test.take(test_idx)))           # (N, 3, S, S) in [0, 1]
+labels = data.test.identity
+print(f"test: {len(test_idx)} images of {data.test.n_ids} identities; pair lists: "
+      + ", ".join(f"{k} {len(v[0])}" for k, v in data.pairs.items()))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ref = evaluation.RealReference.build(judge, e_1, e_2_01, x_real, P.seed, P.device)   # the real side, once
+full_sampler = evaluation.two_stage_sampler(main.model, P.device)
+row3, sim3, x_fake = evaluation.score_generator(full_sampler, judge, test["f_id"], ref, e_1, e_2_01, P.seed,
+                                                main.model, predict(main.model["e_2"], data.test, test_idx, P.device),
+                                                P.device)
+first = torch.stack([torch.nonzero(labels == i)[0, 0] for i in range(min(8, data.test.n_ids))])
+fig = fig_size(9, 2.6)
+show_grid(fig.gca(), torch.cat([x_real[first], x_fake[first]]), len(first), row_labels=["real", "generated"])
+runlog.save_figure(fig, "real_and_generated", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 2 · Table 1: verification on generated faces
+#
+# The LFW protocol (10 folds; the threshold chosen on nine, accuracy on the tenth) on the
+# same pair list twice: once over the real images, once over the generated ones. If the
+# generator keeps identity, a pair of *generated* faces is as easy to verify as the real
+# pair. The paper: 97.62 ± 0.78 % on LFW with its MS-Celeb judge. SynthFaces adds the
+# **hard** list, whose negatives pair each face with its shape twin (same skin, hair and
+# colours, another face shape): colours alone cannot pass it.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+table1 = evaluation.verification(judge, x_real, x_fake, data.pairs)
+results = {}
+print(f"{'pairs':10s} {'real images':>18s} {'generated images':>18s}")
+for kind in data.pairs:
+    r, g = table1["real"][kind], table1["generated"][kind]
+    print(f"{kind:10s} {str(r):>18s} {str(g):>18s}")
+    suffix = "" if kind == "standard" else f"_{kind}"
+    results.update({f"verification_acc_real{suffix}": r.mean, f"verification_acc_real{suffix}_std": r.std,
+                    f"verification_acc_generated{suffix}": g.mean,
+                    f"verification_acc_generated{suffix}_std": g.std})
+
+# %% [markdown]
+# ## 3 · Table 2: templates that mix real and generated faces
+#
+# IJB-A scores *templates* — several images of one person, represented by the mean of their
+# embeddings. Per split, each test identity gets a real gallery template and a probe
+# template of `template_size` other images; in the probe, a fraction r of the images is
+# replaced by the faces generated for them. Verification compares every probe with every
+# gallery template (TAR at a fixed FAR); identification ranks the gallery for each probe.
+# Mean ± std over `template_splits` random splits. The protocol, as code:
+
+# %%
+print(inspect.getsource(templates.template_embeddings))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+table2 = templates.template_protocol(ref.emb, judge.embed(x_fake), labels.numpy(), template_size=P.template_size,
+                                     n_splits=P.template_splits, seed=P.seed)
+cols = ["tar_far0.01", "tar_far0.001", "rank1", "rank5"]
+print(f"{'fake ratio':>10s} " + " ".join(f"{c:>16s}" for c in cols))
+for r, row in table2.items():
+    print(f"{r:10.0%} " + " ".join(f"{row[c][0]:8.3f} ± {row[c][1]:.3f}" for c in cols))
+    pct = int(round(100 * r))
+    for c, key in zip(cols, ["tar_far1e-2", "tar_far1e-3", "rank1", "rank5"]):
+        results[f"{key}_r{pct}"], results[f"{key}_r{pct}_std"] = row[c]
+print(f"(chance for rank-1: {1 / data.test.n_ids:.3f})")
+
+# %% [markdown]
+# ## 4 · Table 3: similarity, and a stand-in for the user study
+#
+# The similarity score is the judge's mean cosine between each input and the face generated
+# for it (the paper: 0.693). For scale: the judge's mean cosine between two *real* images of
+# one test person, and of two different people.
+#
+# The paper's realism measure is a **user study**; nothing automatic equals it. The stand-in
+# here is the **Fréchet judge distance** (FJD): the Fréchet distance between the judge's
+# embeddings of generated and of real test faces (on disjoint halves, so the floor — two
+# halves of the real set — is measured at the same sample size). It is *not* FID: the
+# features are our judge's, not Inception's, and the numbers are not comparable with any
+# FID. And it is not realism as people judge it: it measures how far the *identity
+# features* of generated faces are from real ones' — artefacts the judge ignores do not
+# count, and a face that looks odd but keeps the judge's features scores well.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+real_same, real_diff = judge.pair_means(x_real, data.pairs["standard"])
+results.update({"similarity": row3["similarity"], "similarity_real_same": real_same,
+                "similarity_real_diff": real_diff, "fjd": row3["fjd"], "fjd_floor": ref.fjd(ref.emb)})
+for k in ["similarity", "similarity_real_same", "similarity_real_diff", "fjd", "fjd_floor"]:
+    print(f"{k:22s} {results[k]:8.4f}")
+
+# %% [markdown]
+# ## 5 · Table 4: the four ablations
+#
+# Each variant is notebook 04's `load_joint` with one flag switched off (`joint.ABLATIONS`),
+# started from the same notebook 01–03 models with the same seed, for `ab_steps` steps at
+# batch `ab_batch` — the full model too, so that every row had the same budget. What each
+# configuration differs in from the full one:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+base = vars(joint_config(ablation_params(P, "full")))
+for v in ABLATIONS:
+    diff = {k: val for k, val in vars(joint_config(ablation_params(P, v))).items() if base[k] != val}
+    print(f"{v:7s} {diff or '(the reference)'}")
+
+# %% [markdown]
+# Columns: the similarity score and FJD as in Table 3; the paper's **diversity** (mean
+# per-entry variance of generated f_1 and f_2, standardized by the real test features —
+# real ≈ 1; papers.md); and an **image diversity**: the same score on what notebook 01's
+# frozen E_1 and E_2 read off the generated *images* (needed for the baseline below,
+# which generates no features).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+sub = torch.randperm(len(test_idx), generator=torch.Generator().manual_seed(P.seed))[:P.ab_eval].sort().values
+ref4 = ref.subset(sub, P.seed)                                      # the rows are scored on `ab_eval` test images
+table4, sims, shown = {}, {}, [x_real[first]]
+for v, name in NAMES.items():
+    t = load_joint(ablation_params(P, v), models, gans, stage2, data.train, data.train_idx, real)
+    shown.append(evaluation.generate(evaluation.two_stage_sampler(t.model, P.device), test["f_id"][first], P.seed))
+    f_2_real = predict(t.model["e_2"], data.test, test_idx[sub], P.device)      # the variant's own E_2
+    row, sims[name], _ = evaluation.score_generator(evaluation.two_stage_sampler(t.model, P.device), judge,
+                                                    test["f_id"][sub], ref4, e_1, e_2_01, P.seed, t.model, f_2_real,
+                                                    P.device)
+    table4[name] = {**row, "train_s": t.train_seconds}
+
+# %% [markdown]
+# ## 6 · Beyond the paper: a single-stage baseline
+#
+# The paper's Fig. 1(a.1): one generator from (f_id, z) to a face. To test the two-stage
+# claim and nothing else, it is notebook 03's G^I and D^I with stage 1 removed — z fills
+# the feature slots with fixed distributions shaped like the features — trained with
+# φ^I and φ_id at the same budget, learning rate and weights as the ablations
+# (`facefeat_lite.facefeat.single_stage`).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+single = load_single_stage(P, models, stage2, data.train, data.train_idx, real)
+row, sims["single_stage"], x_single = evaluation.score_generator(
+    evaluation.single_stage_sampler(single.model["g"], P.device), judge, test["f_id"][sub], ref4, e_1, e_2_01,
+    P.seed, device=P.device)
+table4["single_stage"] = {**row, "train_s": single.train_seconds}
+shown.append(evaluation.generate(evaluation.single_stage_sampler(single.model["g"], P.device), test["f_id"][first],
+                                 P.seed))
+print(f"{'variant':13s} {'similarity':>10s} {'FJD':>6s} {'diversity':>9s} {'(f_1':>6s} {'f_2)':>6s} "
+      f"{'div. img':>8s} {'train s':>7s}")
+for name, row in table4.items():
+    div = " ".join(f"{row[k]:{w}.3f}" if k in row else f"{'—':>{w}s}"
+                   for k, w in (("diversity", 9), ("diversity_f1", 6), ("diversity_f2", 6)))
+    print(f"{name:13s} {row['similarity']:10.3f} {row['fjd']:6.2f} {div} {row['diversity_img']:8.3f} "
+          f"{row['train_s']:7.0f}")
+    for k in ("similarity", "fjd", "diversity", "diversity_f1", "diversity_f2", "diversity_img"):
+        if k in row:
+            results[f"{k}_{name}"] = row[k]
+print(f"(paper, Table 4: similarity {[evaluation.PAPER[f'similarity_{n}'] for n in list(NAMES.values())]}, "
+      f"diversity {[evaluation.PAPER[f'diversity_{n}'] for n in list(NAMES.values())]})")
+
+# %% [markdown]
+# The same eight test people under each generator (columns: the real image, then the full
+# model and the ablations at the ablation budget, then the single-stage baseline).
+
+# %%
+fig = fig_size(9, 8)
+show_grid(fig.gca(), torch.stack(shown, 1).flatten(0, 1), len(shown),
+          col_labels=["real", *NAMES.values(), "single"])
+runlog.save_figure(fig, "table4_samples", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 7 · Beyond the paper: who drives what
+#
+# FaceFeat-GAN means z_1 (through f_1) to carry pose and expression and z_2 (through f_2)
+# everything else the image shows — light, background. With SynthFaces we can measure it.
+# For `dis_ids` test people, render a `dis_n` × `dis_n` grid of every z_1 with every z_2,
+# read yaw, pitch and smile with E_1 and the light direction with a **light estimator**
+# (E_1's small network trained on the judge split's known lights — identities no generator
+# saw), and split each attribute's variance over the grid into a z_1 share, a z_2 share and
+# their interaction (a two-way ANOVA, `disentangle.variance_shares`). A clean split puts pose
+# and smile in z_1 and light in z_2.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+estimator, light_set, light_y, light_held_out = load_light_estimator(P, data)
+for k, v in light.light_r2(estimator.model, light_set, light_y, light_held_out, P.device).items():
+    print(f"light estimator, held-out R² of {k:20s} {v:6.3f}")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def render_z(f_id, z_1, z_2):
+    m = main.model
+    return m["g_img"](f_id.to(P.device), m["g_f1"](z_1.to(P.device)), m["g_f2"](z_2.to(P.device))).clamp(-1, 1).cpu()
+
+
+def read_attributes(x):
+    out = manipulate.readout(e_1, x.to(P.device))
+    out["light_azimuth"] = estimator.model.f3d(x.to(P.device))[:, 0].cpu()
+    return {k: v.cpu() for k, v in out.items()}
+
+
+gz = torch.Generator().manual_seed(P.seed + 21)
+z1_grid, z2_grid = sample_noise(P.dis_n, 64, gz), sample_noise(P.dis_n, 64, gz)
+people = test["f_id"][torch.stack([torch.nonzero(labels == i)[0, 0] for i in range(min(P.dis_ids, data.test.n_ids))])]
+shares = disentangle.attribute_shares(render_z, read_attributes, people, z1_grid, z2_grid)
+print(f"{'attribute':14s} {'z_1':>6s} {'z_2':>6s} {'both':>6s}")
+for attr, s in shares.items():
+    print(f"{attr:14s} {s['z_1']:6.2f} {s['z_2']:6.2f} {s['interaction']:6.2f}")
+    results[f"share_z1_{attr}"], results[f"share_z2_{attr}"] = s["z_1"], s["z_2"]
+spread = [disentangle.identity_spread(judge.embed(evaluation.as_unit(disentangle.render_grid(render_z, f[None], z1_grid,
+                                                                                           z2_grid))))
+          for f in people]
+results["identity_spread_z"] = sum(spread) / len(spread)
+print(f"judge cosine between faces of one person when only z changes: {results['identity_spread_z']:.3f} "
+      f"(two real images of one person: {real_same:.3f}, two people: {real_diff:.3f})")
+
+# %%
+row_grid = disentangle.render_grid(render_z, people[:1], z1_grid[:6], z2_grid[:6])
+fig = fig_size(6, 6)
+show_grid(fig.gca(), evaluation.as_unit(row_grid), 6, "one person: z_1 down the rows, z_2 along the columns")
+runlog.save_figure(fig, "z_grid", P.run_dir, STEM)
+plt.show()
+
+# %% [markdown]
+# ## 8 · Summary: the paper's figures and claims, next to ours
+#
+# Our numbers come from another data set (SynthFaces, 64² on a CPU), another judge and a
+# budget thousands of times smaller, so the values are not expected to match; the
+# *orderings* are what the paper's argument rests on.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+runlog.record_metrics(STEM, results, P.run_dir)
+print(f"{'figure':42s} {'paper':>9s}   ours")
+for figure, paper, ours in evaluation.paper_comparison(results):
+    print(f"{figure:42s} {paper:>9s}   {ours}")
+print()
+for c in evaluation.paper_orderings(results, sims):
+    print(f"{'holds  ' if c['holds'] else 'FAILS  '} {c['claim']}\n         ours: {c['ours']}")
+
+# %% [markdown]
+# ## 9 · What the data say, and why
+#
+# Figures from the default run (`cpu.yaml`, on a 2-core CPU); the printed tables above are
+# the record.
+#
+# * **Identity (Tables 1–3) is where the CPU budget shows.** Verification on generated faces
+#   is 89.2 % against 97.1 % on the real ones (7.9 points; the expectation was ≤ 5), and the
+#   similarity score is 0.47 where two real images of one person score 0.78. Notebook 04 §10
+#   measured the x^r–x^s similarity rising with training (0.45 after 300 steps at batch 16,
+#   0.48 after 600 at batch 8, 0.54 after 900 at batch 16); the paper trains 200k steps at
+#   batch 96. The **hard** list says what kind of identity is kept: on negatives that share
+#   skin, hair and colours and differ only in face shape, generated pairs are verified at
+#   52.2 % — near chance (50 %), where real pairs reach 70.8 %. At this budget the generator
+#   carries the person's appearance far better than the shape of their face.
+# * **Templates (Table 2)** absorb a few fakes: rank-1 0.98 with real probes, 0.96 at 20 %
+#   and 0.87 at 50 % fakes, then 0.43 and 0.25 (chance 0.01). It degrades monotonically, but
+#   an all-fake template keeps only a quarter of the real identification rate, not the half
+#   our "graceful" test asks for — the same weak identity as above, averaged.
+# * **Table 4.** Without φ_id the similarity falls from 0.38 to 0.12 (paired gap 0.26 ± 0.01):
+#   the paper's clearest finding holds. Without φ_f the feature generators answer only to
+#   D^I: G^f_2 **collapses** (diversity 0.16 against ≈ 1.0) — the paper's finding — while G^f_1
+#   **spreads** to 5.1 times the real variance, away from real poses and expressions. The
+#   paper's score, averaged over all 286 entries of f_1 and f_2, puts no φ_f lowest (0.68 vs
+#   1.01 for the full model), but only because f_2 has 256 of those entries: an equal-weight
+#   average of the two scores would read 2.63, *above* the full model. The image diversity
+#   (what E_1 and E_2 read off the rendered faces) is unambiguous: 0.18 for no φ_f against
+#   0.54–0.57 for every other variant — the faces collapse. Without φ_I (0.380) or φ_rec
+#   (0.377) the similarity is within 0.01 of the full model's (0.384): at λ_adv = 0.1 and 150
+#   steps, neither D^I's verdict nor the L1 term has moved the models far from notebook 03's
+#   start; the paper's gaps (0.06–0.08) did not appear in this budget.
+# * **Single stage vs two stages.** At the same budget the single-stage baseline keeps more
+#   identity (0.42 vs 0.38) by varying less: its image diversity is 0.34 against 0.57 and its
+#   Fréchet judge distance larger (0.58 vs 0.47). Two stages buy variety, not identity, here;
+#   whether the paper's "both" appears with more training is a question for `full_gpu.yaml`.
+# * **Who drives what.** Yaw is 91 % z_1 and pitch 72 %; the light direction is 99 % z_2 —
+#   the split FaceFeat-GAN intends. Smile is mostly z_2 (58 %): f_2 also carries expression,
+#   because E_2 sees the whole face, E_1 reads expression poorly (held-out R² 0.13, notebook
+#   01) and our φ_3d deviation only asks G^I to draw f_1's *pose*. Changing only z moves the
+#   identity the judge sees less than two real photos of the person do (0.85 vs 0.78),
+#   partly because generated faces vary less than real ones.
+#
+# The ablations and the baseline ran at 150 steps of batch 8 each (notebook 04's model: 600),
+# about 50 s apiece on 2 cores: all five variants and the baseline had the same budget, and
+# the orderings they show are the ones a short run can show.
