@@ -272,11 +272,12 @@ for v in ABLATIONS:
     print(f"{v:7s} {diff or '(the reference)'}")
 
 # %% [markdown]
-# Columns: the similarity score and FJD as in Table 3; the paper's **diversity** (mean
-# per-entry variance of generated f_1 and f_2, standardized by the real test features —
-# real ≈ 1; papers.md); and an **image diversity**: the same score on what notebook 01's
-# frozen E_1 and E_2 read off the generated *images* (needed for the baseline below,
-# which generates no features).
+# Columns: the similarity score and FJD as in Table 3; the paper's **diversity** (papers.md:
+# the per-entry variance of generated features standardized by the real test features, real
+# ≈ 1, averaged over the entries — here all 30 of f_1 and 256 of f_2), with its f_1 and f_2
+# parts; and an **image diversity**: the same score on what notebook 01's frozen E_1 and E_2
+# read off the generated *images* (the baseline below generates no features, so this is its
+# only diversity column).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -304,7 +305,7 @@ for v, name in NAMES.items():
 # %%
 # NBVAL_IGNORE_OUTPUT
 single = load_single_stage(P, models, stage2, data.train, data.train_idx, real)
-row, sims["single_stage"], x_single = evaluation.score_generator(
+row, sims["single_stage"], _ = evaluation.score_generator(
     evaluation.single_stage_sampler(single.model["g"], P.device), judge, test["f_id"][sub], ref4, e_1, e_2_01,
     P.seed, device=P.device)
 table4["single_stage"] = {**row, "train_s": single.train_seconds}
@@ -328,7 +329,7 @@ print(f"(paper, Table 4: similarity {[evaluation.PAPER[f'similarity_{n}'] for n 
 # model and the ablations at the ablation budget, then the single-stage baseline).
 
 # %%
-fig = fig_size(9, 8)
+fig = fig_size(6.5, 7.5)
 show_grid(fig.gca(), torch.stack(shown, 1).flatten(0, 1), len(shown),
           col_labels=["real", *NAMES.values(), "single"])
 runlog.save_figure(fig, "table4_samples", P.run_dir, STEM)

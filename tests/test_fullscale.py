@@ -95,8 +95,8 @@ def test_torchrun_two_processes_end_to_end(tmp_path):
     """The multi-GPU command, on two CPU processes (gloo) at smoke scale, with notebook 07's
     ablations: exit 0, one summary, rank 0's checkpoints in the cache."""
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
-    values = {**TINY_DATA, **TWO_STEPS, "j_batch": 4, "ab_steps": 3, "ab_batch": 4, "image_size": 64,
-              "run_dir": tmp_path / "run",
+    values = {**TINY_DATA, **TWO_STEPS, "j_batch": 4, "ab_steps": 3, "ab_batch": 4, "light_steps": 2,
+              "image_size": 64, "run_dir": tmp_path / "run",
               "cache_dir": tmp_path / "cache", "data_dir": tmp_path / "data"}
     sets = [f"{k}={json.dumps(str(v)) if isinstance(v, (str, Path)) else v}" for k, v in values.items()]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -110,7 +110,7 @@ def test_torchrun_two_processes_end_to_end(tmp_path):
     assert len(list((tmp_path / "cache").glob("joint-*.pt"))) == 2                 # notebook 04's, and at ab_steps
     assert {p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pt")} >= {
         "joint_no_id", "joint_no_f", "joint_no_img", "joint_no_rec", "single_stage"}
-    assert summaries[0]["single_stage_train_seconds"] > 0
+    assert summaries[0]["single_stage_train_seconds"] > 0 and summaries[0]["light_train_seconds"] > 0
     assert not list((tmp_path / "cache").glob("*-partial.pt"))
 
 

@@ -8,9 +8,9 @@ the frozen extractors once over a set of images — the real features f_id, f^r_
 stage 1 learns to imitate and stage 2 renders. Likewise :func:`load_feature_gans` (notebook
 02), :func:`load_stage2` (03) and :func:`load_joint` (04, and the evaluations' ablations):
 each config carries the hashes of the models it was trained from. The evaluations (notebook
-07) add :func:`ablation_params` (one Table-4 variant at the ablation budget) and
-:func:`load_single_stage` (the baseline, at the same budget) and
-:func:`load_light_estimator` (an instrument, like the judge).
+07) add :func:`ablation_params` (one Table-4 variant at the ablation budget),
+:func:`load_single_stage` (the baseline, at the same budget) and :func:`load_light_estimator`
+(an instrument, like the judge).
 """
 from __future__ import annotations
 

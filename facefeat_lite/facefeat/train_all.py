@@ -14,8 +14,8 @@ averaged before each optimiser step (:mod:`facefeat_lite.train.runtime`); rank 0
 checkpoints, step logs and sample grids under ``<run_dir>/logs``. Interrupted, the same
 command resumes from the partial checkpoints. ``--ablations`` goes on to the models notebook 07
 trains: the four Table-4 variants and the full model at ``ab_steps`` (each notebook 04's
-training with one flag changed, :func:`~.suite.ablation_params`) and the single-stage
-baseline at the same budget. On one device it is simply the notebooks'
+training with one flag changed, :func:`~.suite.ablation_params`), the single-stage
+baseline at the same budget and the light estimator. On one device it is simply the notebooks'
 training without the notebooks (``python -m facefeat_lite.facefeat.train_all --params ...``).
 
 Stage 1's feature GANs draw their batches inside their own step function and are not
@@ -35,7 +35,7 @@ from ..params import ParameterError, load_parameter_set, validate_parameter_set
 from ..train import runtime
 from .joint import ABLATIONS
 from .suite import (ablation_params, extract_features, load_data, load_feature_gans, load_feature_models, load_joint,
-                    load_single_stage, load_stage2)
+                    load_light_estimator, load_single_stage, load_stage2)
 
 STEM = "04_two_level_losses"
 EVAL_STEM = "07_evaluations"
@@ -68,6 +68,7 @@ def train_all(P: JointParams, progress: bool = True, ablations: bool = False) ->
             extra[f"{v}_train_seconds"] = round(t.train_seconds, 1)
         t = load_single_stage(P, models, stage2, d.train, d.train_idx, real, progress=show)
         extra["single_stage_train_seconds"] = round(t.train_seconds, 1)
+        extra["light_train_seconds"] = round(load_light_estimator(P, d, progress=show)[0].train_seconds, 1)
     return {**extra, "world_size": world, "seconds": round(time.perf_counter() - t0, 1), "image_size": P.image_size,
             "j_steps": P.j_steps, "j_batch": P.j_batch, "k_final": joint.extra.get("k"),
             "joint_train_seconds": round(joint.train_seconds, 1)}
