@@ -275,9 +275,9 @@ for v in ABLATIONS:
 # Columns: the similarity score and FJD as in Table 3; the paper's **diversity** (papers.md:
 # the per-entry variance of generated features standardized by the real test features, real
 # ≈ 1, averaged over the entries — here all 30 of f_1 and 256 of f_2), with its f_1 and f_2
-# parts; and an **image diversity**: the same score on what notebook 01's frozen E_1 and E_2
-# read off the generated *images* (the baseline below generates no features, so this is its
-# only diversity column).
+# parts; and an **image diversity**: the score on what notebook 01's frozen E_1 and E_2 read
+# off the generated *images*, the mean of E_1's and E_2's (the baseline below generates no
+# features, so this is its only diversity column).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

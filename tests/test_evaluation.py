@@ -150,6 +150,9 @@ def test_light_estimator_reads_synthfaces_lights(tmp_path):
     from facefeat_lite.data.synthfaces import SynthFacesConfig
     from facefeat_lite.facefeat.light import LIGHT_ENTRIES, LightConfig, light_data, light_r2, train_light_estimator
 
+    from facefeat_lite.data.face_model import ILLUMINATION
+
+    assert LIGHT_ENTRIES == tuple(name for name, _, _ in ILLUMINATION[:3])        # the columns light_data takes
     cfg = SynthFacesConfig(image_size=32, n_judge_ids=3, samples_per_id=4)
     faces, y = light_data(cfg, "judge", str(tmp_path / "data"))
     assert y.shape == (len(faces), 3) == (24, 3)                             # 3 identities + 3 twins, 4 each

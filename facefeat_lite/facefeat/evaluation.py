@@ -106,11 +106,10 @@ def _read(net, x: torch.Tensor, device: str, batch: int = 500) -> torch.Tensor:
 
 @dataclass
 class RealReference:
-    """What every generator is compared with, computed once: the real test images (N, 3, S, S)
-    in [0, 1], their judge embeddings, notebook 01's E_1 and E_2 readouts, and the two
-    disjoint random halves ``a``, ``b`` the Fréchet distances use."""
+    """What every generator is compared with, computed once from the real test images: their
+    judge embeddings, notebook 01's E_1 and E_2 readouts (each N × D, in image order), and the
+    two disjoint random halves ``a``, ``b`` of the images that the Fréchet distances use."""
 
-    images: torch.Tensor
     emb: torch.Tensor
     f_1: torch.Tensor
     f_2: torch.Tensor
@@ -119,17 +118,18 @@ class RealReference:
 
     @classmethod
     def build(cls, judge, e_1, e_2, images: torch.Tensor, seed: int = 0, device: str = "cpu") -> "RealReference":
+        """From the real images (N, 3, S, S) in [0, 1]."""
         perm = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
         h = len(images) // 2
-        return cls(images, judge.embed(images), _read(e_1, images, device), _read(e_2, images, device),
-                   perm[:h], perm[h:2 * h])
+        return cls(judge.embed(images), _read(e_1, images, device), _read(e_2, images, device), perm[:h],
+                   perm[h:2 * h])
 
     def subset(self, idx: torch.Tensor, seed: int = 0) -> "RealReference":
         """The reference restricted to images ``idx`` (no recomputation; new random halves)."""
         idx = torch.as_tensor(idx).long()
         perm = torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))
         h = len(idx) // 2
-        return RealReference(self.images[idx], self.emb[idx], self.f_1[idx], self.f_2[idx], perm[:h], perm[h:2 * h])
+        return RealReference(self.emb[idx], self.f_1[idx], self.f_2[idx], perm[:h], perm[h:2 * h])
 
     def fjd(self, emb: torch.Tensor) -> float:
         """Fréchet judge distance of embeddings ``emb`` (aligned with the real images) to the real
@@ -141,7 +141,8 @@ class RealReference:
 def image_diversity(ref: RealReference, e_1, e_2, fake: torch.Tensor, device: str = "cpu") -> float:
     """Diversity of generated *images*, as the frozen extractors of notebook 01 read them: the
     mean of the diversity scores of E_1's f_1 and E_2's f_2 of ``fake`` (in [0, 1]) against the
-    real images'; ≈ 1 when the generated faces vary in pose, expression, light, background as
+    real images' — weighted equally, so that pose and expression (30 entries) count as much as
+    everything else E_2 sees (256 entries); ≈ 1 when the generated faces vary in pose, expression, light, background as
     much as real test faces do. Works for any generator, with or without feature GANs."""
     return 0.5 * (distribution.diversity_score(_read(e_1, fake, device), ref.f_1)
                   + distribution.diversity_score(_read(e_2, fake, device), ref.f_2))
