@@ -175,8 +175,7 @@ print(f"test: {len(test_idx)} images of {data.test.n_ids} identities; pair lists
 ref = evaluation.RealReference.build(judge, e_1, e_2_01, x_real, P.seed, P.device)   # the real side, once
 full_sampler = evaluation.two_stage_sampler(main.model, P.device)
 row3, sim3, x_fake = evaluation.score_generator(full_sampler, judge, test["f_id"], ref, e_1, e_2_01, P.seed,
-                                                main.model, predict(main.model["e_2"], data.test, test_idx, P.device),
-                                                P.device)
+                                                device=P.device, diversity=False)     # Tables 1–3 need no diversity
 first = torch.stack([torch.nonzero(labels == i)[0, 0] for i in range(min(8, data.test.n_ids))])
 fig = fig_size(9, 2.6)
 show_grid(fig.gca(), torch.cat([x_real[first], x_fake[first]]), len(first), row_labels=["real", "generated"])

@@ -57,6 +57,8 @@ def test_a_copying_generator_scores_like_the_real_images():
     assert torch.allclose(fake, real, atol=1e-6) and row["similarity"] == pytest.approx(1.0, abs=1e-5)
     assert row["diversity_img"] == pytest.approx(1.0, abs=1e-5)      # the same images vary as much as the real
     assert row["fjd"] == pytest.approx(ref.fjd(ref.emb), abs=1e-6)   # == the real-vs-real floor
+    quick, _, _ = evaluation.score_generator(copy, judge, f_id, ref, Identity(), Identity(), diversity=False)
+    assert set(quick) == {"similarity", "fjd"} and quick["similarity"] == row["similarity"]
     bad, bad_sim, _ = evaluation.score_generator(noise, judge, f_id, ref, Identity(), Identity())
     assert bad["similarity"] < 0.5 and bad["fjd"] > 10 * ref.fjd(ref.emb) and len(bad_sim) == len(real)
     # Table 1: the same pair list over the real and the generated images

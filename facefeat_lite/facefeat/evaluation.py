@@ -149,14 +149,14 @@ def image_diversity(ref: RealReference, e_1, e_2, fake: torch.Tensor, device: st
 
 
 def score_generator(sampler: Sampler, judge, f_id: torch.Tensor, ref: RealReference, e_1, e_2, seed: int = 0,
-                    models: dict | None = None, f_2_real: torch.Tensor | None = None, device: str = "cpu"
-                    ) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
+                    models: dict | None = None, f_2_real: torch.Tensor | None = None, device: str = "cpu",
+                    diversity: bool = True) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
     """One row of Tables 3/4 for a generator: ``(row, per-image similarity, generated images)``.
 
     ``f_id`` (N × 256) are the identity features of ``ref``'s images, in order. ``row``:
     ``similarity`` (Table 3: the judge's cosine between each input and the face generated
-    for it, averaged), ``fjd`` (:meth:`RealReference.fjd`), ``diversity_img``
-    (:func:`image_diversity`) and, given the feature generators ``models`` and the real
+    for it, averaged), ``fjd`` (:meth:`RealReference.fjd`), with ``diversity`` also
+    ``diversity_img`` (:func:`image_diversity`) and, given the feature generators ``models`` and the real
     general features ``f_2_real`` of the test images by the model's own E_2, the paper's
     ``diversity`` (papers.md: the per-entry variance of standardized generated features,
     averaged over the entries — here all 30 + 256 entries of f_1 and f_2) and its two parts:
@@ -166,9 +166,10 @@ def score_generator(sampler: Sampler, judge, f_id: torch.Tensor, ref: RealRefere
     fake = generate(sampler, f_id, seed)
     emb = judge.embed(fake)
     sim = (emb * ref.emb).sum(1)
-    row = {"similarity": float(sim.mean()), "fjd": ref.fjd(emb), "diversity_img": image_diversity(ref, e_1, e_2, fake,
-                                                                                                  device)}
-    if models is not None and f_2_real is not None:
+    row = {"similarity": float(sim.mean()), "fjd": ref.fjd(emb)}
+    if diversity:
+        row["diversity_img"] = image_diversity(ref, e_1, e_2, fake, device)
+    if diversity and models is not None and f_2_real is not None:
         n = len(f_id)
         far = seed + 1_000_001                                              # streams apart from the images' seeds
         row["diversity_f1"] = distribution.diversity_score(sample_features(models["g_f1"], n, far, device), ref.f_1)
