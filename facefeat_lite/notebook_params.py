@@ -28,7 +28,7 @@ class DataParams(CommonParams):
     n_test_ids: int = 50  # identities in the test split (disjoint from training)
     check_steps: int = 1000  # steps of the small identity classifier that checks the data
     check_batch: int = 64  # its batch size
-    check_width: int = 32  # its channel width
+    check_width: int = 16  # its channel width
 
 
 @register("01_feature_extraction")
@@ -46,6 +46,7 @@ class FeatureParams(CommonParams):
     n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
     judge_samples_per_id: int = 20  # images per judge identity
     cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+    weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
     lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
     lr_late: float = 5.0e-5  # the paper's learning rate after decay_step ("step" schedule)
     decay_step: int = 100000  # step of the paper's decay ("step" schedule)

@@ -55,7 +55,7 @@ samples_per_id: int = 40  # images per training identity
 n_test_ids: int = 50  # identities in the test split (disjoint from training)
 check_steps: int = 1000  # steps of the small identity classifier that checks the data
 check_batch: int = 64  # its batch size
-check_width: int = 32  # its channel width
+check_width: int = 16  # its channel width
 
 # %% [markdown]
 # The cell above is papermill's `parameters` cell; `DataParams` (in `facefeat_lite/notebook_params.py`)

@@ -33,8 +33,8 @@
 # Package code: `facefeat_lite.facefeat.feature_gan` (models, Eqs. 1, 2, 9, training),
 # `facefeat_lite.distribution` (diversity, Fréchet distance, MMD) and
 # `facefeat_lite.facefeat.suite` (notebook 01's models, asked for by their config: a cache
-# hit when notebook 01 has run). About a minute on a 2-core CPU once notebook 01's models
-# are cached.
+# hit when notebook 01 has run). About 30 s on a 2-core CPU with the shipped checkpoints
+# (`weights_dir`, see notebook 01); training both GANs here adds about a minute.
 
 # %% tags=["parameters"]
 seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
@@ -50,6 +50,7 @@ n_test_ids: int = 50  # identities in the test split (disjoint from training)
 n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
 judge_samples_per_id: int = 20  # images per judge identity
 cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
 lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
 lr_late: float = 5e-05  # the paper's learning rate after decay_step ("step" schedule)
 decay_step: int = 100000  # step of the paper's decay ("step" schedule)
@@ -116,7 +117,7 @@ from facefeat_lite.plotting import show_grid
 from facefeat_lite.train import runtime
 
 torch.manual_seed(P.seed)
-runtime.configure(P.run_path / "logs", P.amp)   # per-step logs of every training here; bf16 on CUDA
+runtime.configure(P.run_path / "logs", P.amp, P.weights_dir)   # per-step logs of every training here; bf16 on CUDA
 STEM = "02_stage1_feature_gans"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 

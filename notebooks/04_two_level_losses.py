@@ -36,8 +36,9 @@
 # applied to E_1, so that G^I must *draw* the pose f^s_1 asks for (section 10 shows why).
 # Package code:
 # `facefeat_lite.facefeat.joint` (one function per equation, the step, the training) and
-# `facefeat_lite.facefeat.manipulate` (§3.3's attribute control). About five minutes on a
-# 2-core CPU once notebooks 01–03 have cached their models (the joint training: about 3.5).
+# `facefeat_lite.facefeat.manipulate` (§3.3's attribute control). About 1.5 minutes on a
+# 2-core CPU with the shipped checkpoints (`weights_dir`, see notebook 01); training the
+# joint model here adds about 3.5.
 
 # %% tags=["parameters"]
 seed: int = 0  # global random seed (SynthFaces, initialisation, sampling)
@@ -53,6 +54,7 @@ n_test_ids: int = 50  # identities in the test split (disjoint from training)
 n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
 judge_samples_per_id: int = 20  # images per judge identity
 cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
 lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
 lr_late: float = 5e-05  # the paper's learning rate after decay_step ("step" schedule)
 decay_step: int = 100000  # step of the paper's decay ("step" schedule)
@@ -137,7 +139,7 @@ from facefeat_lite.plotting import show_grid
 from facefeat_lite.train import runtime
 
 torch.manual_seed(P.seed)
-runtime.configure(P.run_path / "logs", P.amp)   # step logs (+ TensorBoard), sample grids, bf16 on CUDA
+runtime.configure(P.run_path / "logs", P.amp, P.weights_dir)   # step logs (+ TensorBoard), sample grids, bf16 on CUDA
 STEM = "04_two_level_losses"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 as_unit = lambda x: (x + 1) / 2          # [-1, 1] model images -> [0, 1] for plots and the judge

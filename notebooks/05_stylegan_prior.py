@@ -59,6 +59,7 @@ n_test_ids: int = 50  # identities in the test split (disjoint from training)
 n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
 judge_samples_per_id: int = 20  # images per judge identity
 cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
+weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
 lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
 lr_late: float = 5e-05  # the paper's learning rate after decay_step ("step" schedule)
 decay_step: int = 100000  # step of the paper's decay ("step" schedule)
@@ -133,7 +134,7 @@ from facefeat_lite.stylegan2.training import StyleGAN2Config, build, train_style
 from facefeat_lite.train import runtime
 
 torch.manual_seed(P.seed)
-runtime.configure(P.run_path / "logs", P.amp)   # per-step logs of every training here; bf16 on CUDA
+runtime.configure(P.run_path / "logs", P.amp, P.weights_dir)   # per-step logs of every training here; bf16 on CUDA
 STEM = "05_stylegan_prior"
 fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 as_unit = lambda x: ((x + 1) / 2).clamp(0, 1)

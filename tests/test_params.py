@@ -235,7 +235,7 @@ def test_smoke_overrides(monkeypatch):
     assert p.smoke is True
     assert p.n_train_ids == DataParams.SMOKE["n_train_ids"]  # smoke wins: it is CI's scale
     assert p.check_steps == DataParams.SMOKE["check_steps"]
-    assert p.check_width == 32 and "smoke scale" in repr(p)
+    assert p.check_width == DataParams.check_width and "smoke scale" in repr(p)
     assert p.run_dir == "runs/demo-smoke"      # a smoke run never overwrites the demo's metrics/figures
     monkeypatch.setenv("FACEFEAT_SMOKE", "0")
     full = DataParams.from_globals(_globals())
@@ -270,7 +270,7 @@ def test_rendered_cell_matches_its_class():
 def test_cell_checker_reports_drift():
     cell = render_parameters_cell(DataParams)
     bad = (cell.replace("n_train_ids: int = 200", "n_train_ids: float = 200.0")
-               .replace("check_width: int = 32", "check_widht: int = 32"))
+               .replace("check_width: int = 16", "check_widht: int = 16"))
     problems = check_parameters_cell(bad, DataParams)
     text = "\n".join(problems)
     assert "check_widht: unknown parameter" in text and "did you mean 'check_width'" in text

@@ -18,6 +18,13 @@ training with one flag changed, :func:`~.suite.ablation_params`), the single-sta
 baseline at the same budget and the light estimator. On one device it is simply the notebooks'
 training without the notebooks (``python -m facefeat_lite.facefeat.train_all --params ...``).
 
+``--export DIR`` then writes the slim form of every checkpoint the run used to ``DIR`` with an
+``index.json`` (:mod:`facefeat_lite.train.shipped`): how ``data/weights/cpu``, the checkpoints
+the CPU demo ships with, was made::
+
+    python -m facefeat_lite.facefeat.train_all --params notebooks/params/cpu.yaml --ablations \
+        --export data/weights/cpu
+
 Stage 1's feature GANs draw their batches inside their own step function and are not
 sharded: every rank trains them identically (they cost little next to the rest).
 """
@@ -32,7 +39,7 @@ import time
 
 from ..notebook_params import EvalParams, JointParams
 from ..params import ParameterError, load_parameter_set, validate_parameter_set
-from ..train import runtime
+from ..train import checkpoint, runtime, shipped
 from .joint import ABLATIONS
 from .suite import (ablation_params, extract_features, load_data, load_feature_gans, load_feature_models, load_joint,
                     load_light_estimator, load_single_stage, load_stage2)
@@ -47,7 +54,7 @@ def train_all(P: JointParams, progress: bool = True, ablations: bool = False) ->
     rank, world = runtime.init_distributed()
     if world > 1 and P.device.startswith("cuda"):
         P = dataclasses.replace(P, device=f"cuda:{os.environ.get('LOCAL_RANK', '0')}")
-    runtime.configure(P.run_path / "logs", P.amp)
+    runtime.configure(P.run_path / "logs", P.amp, P.weights_dir)
     t0 = time.perf_counter()
 
     if rank == 0:                     # rank 0 renders (or reads) the data cache first
@@ -81,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="override parameters, YAML values (e.g. j_steps=2 j_batch=2)")
     ap.add_argument("--ablations", action="store_true",
                     help="also train notebook 07's Table-4 variants and single-stage baseline (at ab_steps)")
+    ap.add_argument("--export", metavar="DIR", default="",
+                    help="then write every checkpoint used, in shipped form, to DIR (facefeat_lite.train.shipped)")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     import yaml
@@ -100,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return 2
     summary = train_all(P, progress=not args.no_progress, ablations=args.ablations)
+    if args.export and runtime.is_main():
+        command = "python -m facefeat_lite.facefeat.train_all " + " ".join(argv if argv is not None else sys.argv[1:])
+        index = shipped.export(checkpoint.USED, args.export, command)
+        summary["exported"] = {"folder": args.export, "files": len(index["files"]),
+                               "bytes": sum(f["bytes"] for f in index["files"].values())}
     if runtime.is_main():
         print(json.dumps(summary))
     return 0

@@ -184,8 +184,10 @@ def run_steps(name: str, one_step: Callable, state: TrainState, models: dict[str
 
 
 def load_trained(ckpt: dict, build: Callable[[], dict[str, nn.Module]], device: str = "cpu") -> Trained:
-    """Fresh models from ``build()`` with the checkpoint's weights, frozen, in a :class:`Trained`."""
-    models = {k: m.to(device) for k, m in build().items()}
+    """Fresh models from ``build()`` with the checkpoint's weights, frozen, in a :class:`Trained`
+    (without the players a shipped checkpoint left out: :data:`~facefeat_lite.train.shipped.DROP`)."""
+    dropped = set(ckpt.get("shipped", {}).get("dropped", ()))
+    models = {k: m.to(device) for k, m in build().items() if k not in dropped}
     for k, m in models.items():
         m.load_state_dict(ckpt["models"][k])
         freeze(m)

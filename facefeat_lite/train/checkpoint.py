@@ -23,7 +23,10 @@ a run killed mid-write leaves the previous checkpoint intact and no temp file be
 :func:`~facefeat_lite.train.core.fit` and pass ``run.checkpoint(every)`` as a callback, so that
 an interrupted run resumes from ``<name>-<hash12>-partial.pt`` instead of restarting. With
 all RNG states and the data generators restored, the resumed losses are bit-identical to
-those of an uninterrupted run (``tests/test_training_core.py`` checks it).
+those of an uninterrupted run (``tests/test_training_core.py`` checks it). Before it trains,
+a miss looks in the shipped folder (:mod:`facefeat_lite.train.shipped`, set by
+:func:`~facefeat_lite.train.runtime.configure`) for a reference checkpoint of the same
+name and config.
 """
 from __future__ import annotations
 
@@ -42,11 +45,11 @@ import torch
 from ..params import project_path
 from ..runlog import atomic_write_bytes
 from .core import Callback, TrainState
-from .runtime import barrier, is_main
+from .runtime import RUNTIME, barrier, is_main
 
 __all__ = ["CheckpointError", "FORMAT", "rng_state", "set_rng_state", "state_dict_of",
            "restore_state", "save_checkpoint", "load_checkpoint", "config_hash",
-           "checkpoint_path", "PeriodicCheckpoint", "CachedRun", "load_or_train"]
+           "checkpoint_path", "PeriodicCheckpoint", "CachedRun", "load_or_train", "USED"]
 
 FORMAT = "facefeat-lite-checkpoint/1"
 
@@ -222,11 +225,19 @@ class CachedRun:
         return PeriodicCheckpoint(self.partial_path, every, at_end=False)
 
 
+#: Every (name, file) load_or_train returned in this process, in order: what
+#: ``train_all --export`` ships (:mod:`facefeat_lite.train.shipped`).
+USED: list[tuple[str, Path]] = []
+
+
 def load_or_train(name: str, config: dict[str, Any], train_fn: Callable[[CachedRun], TrainState],
                   root: str | os.PathLike = "runs/cache", map_location: str = "cpu") -> dict[str, Any]:
     """Load the finished checkpoint of ``(name, config)``, or train it and save it.
 
-    Cache hit: returns the checkpoint dict, ``train_fn`` is not called. Cache miss: calls
+    Cache hit: returns the checkpoint dict, ``train_fn`` is not called. Otherwise, when the
+    shipped folder set by :func:`~facefeat_lite.train.runtime.configure` holds the same file
+    name, that shipped checkpoint is returned (:mod:`facefeat_lite.train.shipped`; its
+    weights as float32, without optimiser state). Cache miss: calls
     ``train_fn(run)`` (see :class:`CachedRun`), which returns the trained :class:`TrainState`;
     its ``config`` is set to ``config``, it is saved to ``run.path``, the partial checkpoint is
     removed and the saved dict returned. Load models with ``restore_state(state, ckpt)`` or
@@ -239,7 +250,16 @@ def load_or_train(name: str, config: dict[str, Any], train_fn: Callable[[CachedR
         if _canonical(ckpt["config"]) != _canonical(config):
             raise CheckpointError(f"{path} was saved for another config. Delete it (rm '{path}') and run again.")
         print(f"load_or_train: cache hit, loaded {path}")
+        USED.append((name, path))
         return ckpt
+    shipped_dir = RUNTIME.shipped
+    if shipped_dir is not None:
+        from .shipped import load_shipped
+
+        ckpt = load_shipped(name, config, shipped_dir, path.name, map_location)
+        if ckpt is not None:
+            USED.append((name, project_path(shipped_dir) / path.name))
+            return ckpt
     run = CachedRun(name, config, path, path.with_name(f"{path.stem}-partial.pt"))
     print(f"load_or_train: no checkpoint for this config, training {name} -> {path}")
     state = train_fn(run)
@@ -252,4 +272,5 @@ def load_or_train(name: str, config: dict[str, Any], train_fn: Callable[[CachedR
         run.partial_path.unlink(missing_ok=True)
     if map_location != "cpu":
         ckpt = load_checkpoint(path, map_location)
+    USED.append((name, path))
     return ckpt

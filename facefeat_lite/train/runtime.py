@@ -10,6 +10,9 @@ bf16. None of this is part of a model's config (its cache key), like the device 
   when the ``tensorboard`` package is installed, TensorBoard scalars under
   ``<log_dir>/tensorboard/<name>``.
 * **Sample grids.** :class:`SampleGrid` saves a PNG of what a generator makes every N steps.
+* **Shipped checkpoints.** ``shipped`` names a folder of reference checkpoints
+  (:mod:`facefeat_lite.train.shipped`); a load-or-train cache miss loads from there when it
+  holds the same model for the same config, instead of training.
 * **Mixed precision.** ``amp=True`` runs each training step under ``torch.autocast`` in
   bfloat16 on CUDA devices that support it (no gradient scaler needed: bf16 keeps fp32's
   exponent range). On the CPU it is ignored — bf16 there is slower, not faster.
@@ -44,15 +47,20 @@ __all__ = ["Runtime", "RUNTIME", "configure", "autocast", "StepLog", "step_logs"
 class Runtime:
     log_dir: Path | None = None     # step logs (+ TensorBoard) and sample grids go here
     amp: bool = False               # bf16 autocast on CUDA
+    shipped: Path | None = None     # shipped reference checkpoints load_or_train falls back on
 
 
 RUNTIME = Runtime()
 
 
-def configure(log_dir: str | os.PathLike | None = None, amp: bool = False) -> Runtime:
-    """Set where training loops log and whether they use bf16 (process-wide)."""
+def configure(log_dir: str | os.PathLike | None = None, amp: bool = False,
+              shipped: str | os.PathLike | None = None) -> Runtime:
+    """Set where training loops log, whether they use bf16 and which folder of shipped
+    checkpoints :func:`~facefeat_lite.train.checkpoint.load_or_train` may load (process-wide;
+    ``None`` or ``""``: none, everything missing from the cache trains)."""
     RUNTIME.log_dir = Path(log_dir) if log_dir else None
     RUNTIME.amp = bool(amp)
+    RUNTIME.shipped = Path(shipped) if shipped else None
     return RUNTIME
 
 
