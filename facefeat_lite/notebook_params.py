@@ -124,7 +124,7 @@ class StyleGANParams(FeatureParams):
 
     sg_prior: str = "data/weights/stylegan2_synthfaces32.pt"  # rosinality-format generator ("": train sg_steps)
     sg_steps: int = 6000  # training steps when sg_prior is "" (the shipped prior's own)
-    sg_demo_steps: int = 300  # the short training run the notebook shows
+    sg_demo_steps: int = 200  # the short training run the notebook shows
     sg_size: int = 32  # prior resolution (the shipped prior: 32)
     sg_style_dim: int = 128  # z and w dimension (paper: 512)
     sg_n_mlp: int = 4  # mapping layers (paper: 8)

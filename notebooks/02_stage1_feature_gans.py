@@ -134,7 +134,7 @@ data = load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.see
                            P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
                            P.data_path / "cache")
 models = load_feature_models(P, data, judge=False)
-real = extract_features(models, data.train, data.train_idx, P.device)
+real = extract_features(models, data.train, data.train_idx, P.device, P.cache_dir)
 print(f"real features of {len(real['idx'])} training images: f_1 {tuple(real['f_1'].shape)}, "
       f"f_2 {tuple(real['f_2'].shape)}")
 

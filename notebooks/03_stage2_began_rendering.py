@@ -140,7 +140,7 @@ data = load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.see
                            P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
                            P.data_path / "cache")
 models = load_feature_models(P, data)
-real = extract_features(models, data.train, data.train_idx, P.device)
+real = extract_features(models, data.train, data.train_idx, P.device, P.cache_dir)
 gans = load_feature_gans(P, models, data.train, data.train_idx, real)
 g_f1, g_f2 = gans["f_1"].model["g"], gans["f_2"].model["g"]
 g_stage0 = models.e_2.model["g_img"]          # G^I after Eq. 8 alone
@@ -269,7 +269,7 @@ print(f"energy of these real faces {float(e_r.mean()):.3f}, of these x^s {float(
 # NBVAL_IGNORE_OUTPUT
 judge = models.judge.model
 idx = torch.arange(min(P.n_eval, len(data.test)))
-feats = extract_features(models, data.test, idx, P.device)
+feats = extract_features(models, data.test, idx, P.device, P.cache_dir)
 x_real = to_model(data.test.take(idx))
 x_rec = render(G, feats["f_id"], feats["f_1"], feats["f_2"], P.device)
 x_rec0 = render(g_stage0, feats["f_id"], feats["f_1"], feats["f_2"], P.device)

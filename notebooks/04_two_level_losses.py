@@ -156,7 +156,7 @@ as_unit = lambda x: (x + 1) / 2          # [-1, 1] model images -> [0, 1] for pl
 # NBVAL_IGNORE_OUTPUT
 data = load_data(P)
 models = load_feature_models(P, data)
-real = extract_features(models, data.train, data.train_idx, P.device)
+real = extract_features(models, data.train, data.train_idx, P.device, P.cache_dir)
 gans = load_feature_gans(P, models, data.train, data.train_idx, real)
 stage2 = load_stage2(P, models, gans, data.train, data.train_idx, real)
 start = joint_init(models, gans, stage2)
@@ -285,7 +285,7 @@ plt.show()
 # %%
 # NBVAL_IGNORE_OUTPUT
 idx = torch.arange(min(P.n_eval, len(data.test)))
-feats = extract_features(models, data.test, idx, P.device)
+feats = extract_features(models, data.test, idx, P.device, P.cache_dir)
 feats["f_2"] = predict(M["e_2"], data.test, idx, P.device)
 f1_s = sample_features(M["g_f1"], len(idx), seed=P.seed + 500, device=P.device)
 f2_s = sample_features(M["g_f2"], len(idx), seed=P.seed + 600, device=P.device)
@@ -319,7 +319,7 @@ for k, v in results.items():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-pool = extract_features(models, data.test, torch.arange(len(data.test)), P.device)["f_id"]   # every test f_id
+pool = extract_features(models, data.test, torch.arange(len(data.test)), P.device, P.cache_dir)["f_id"]   # every test f_id
 firsts = torch.stack([torch.nonzero(data.test.identity == i)[0, 0] for i in range(data.test.n_ids)])
 plain = manipulate.Manipulator(M["g_f1"], M["g_f2"], M["g_img"], e_1, {}, P.device)
 

@@ -161,14 +161,14 @@ NAMES = {"full": "full", "no_id": "no_id", "no_f": "no_f", "no_img": "no_I", "no
 # NBVAL_IGNORE_OUTPUT
 data = load_data(P)
 models = load_feature_models(P, data)
-real = extract_features(models, data.train, data.train_idx, P.device)
+real = extract_features(models, data.train, data.train_idx, P.device, P.cache_dir)
 gans = load_feature_gans(P, models, data.train, data.train_idx, real)
 stage2 = load_stage2(P, models, gans, data.train, data.train_idx, real)
 main = load_joint(P, models, gans, stage2, data.train, data.train_idx, real)      # notebook 04's model
 judge, e_1, e_2_01 = models.judge.model, models.e_1.model, models.e_2.model["e_2"]
 
 test_idx = torch.arange(len(data.test))
-test = extract_features(models, data.test, test_idx, P.device)           # f_id, f_1, f_2 of every test image
+test = extract_features(models, data.test, test_idx, P.device, P.cache_dir)  # f_id, f_1, f_2 of every test image
 x_real = evaluation.as_unit(to_model(data.test.take(test_idx)))           # (N, 3, S, S) in [0, 1]
 labels = data.test.identity
 print(f"test: {len(test_idx)} images of {data.test.n_ids} identities; pair lists: "

@@ -115,6 +115,25 @@ def test_recipes_cache_and_frozen(tmp_path, capsys):
     l1 = e2_l1(e_id.model, e_1.model, e_2.model["e_2"], e_2.model["g_img"], fs, ho)
     assert 0.0 < l1 < 4.0
 
+    # The feature cache: a second call reads the file back; other weights or indices miss it.
+    from facefeat_lite.facefeat.suite import FeatureModels, extract_features
+
+    models = FeatureModels(e_id, e_1, e_2, None)
+    plain = extract_features(models, fs, tr)
+    first = extract_features(models, fs, tr, cache_dir=tmp_path / "feats")
+    files = list((tmp_path / "feats").glob("features-*.pt"))
+    assert len(files) == 1 and all(torch.equal(first[k], plain[k]) for k in ("f_id", "f_1", "f_2", "idx"))
+    torch.save({"format": "facefeat-lite-checkpoint/1", "config": torch.load(files[0], weights_only=True)["config"],
+                "features": {k: v + 1 for k, v in plain.items() if k != "idx"}}, files[0])   # mark the file
+    assert torch.equal(extract_features(models, fs, tr, cache_dir=tmp_path / "feats")["f_1"], plain["f_1"] + 1)
+    assert torch.equal(extract_features(models, fs, ho, cache_dir=tmp_path / "feats")["f_1"],
+                       extract_features(models, fs, ho)["f_1"])                          # other indices: computed
+    with torch.no_grad():
+        next(e_1.model.parameters()).add_(0.01)                                          # other weights, same config
+    changed = extract_features(models, fs, tr, cache_dir=tmp_path / "feats")
+    assert not torch.equal(changed["f_1"], plain["f_1"] + 1)
+    assert len(list((tmp_path / "feats").glob("features-*.pt"))) == 3
+
 
 def test_recipe_resume_matches_uninterrupted(tmp_path, monkeypatch):
     """Kill E_id's training after its step-2 checkpoint; the rerun resumes and ends identical."""

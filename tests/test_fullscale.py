@@ -47,7 +47,7 @@ def test_full_gpu_config_two_steps_at_batch_two_on_cpu(tmp_path):
     summary = train_all(P, progress=False)
     assert summary["world_size"] == 1 and summary["j_steps"] == 2
     cached = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pt"))
-    assert cached == ["e_1", "e_2", "e_id", "gan_f1", "gan_f2", "joint", "judge", "stage2"]
+    assert cached == ["e_1", "e_2", "e_id", "features", "gan_f1", "gan_f2", "joint", "judge", "stage2"]
     rows = [json.loads(line) for line in (tmp_path / "run/logs/joint.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2] and {"g_img", "g_f", "d_img", "phi_id_s", "k"} <= set(rows[0])
     assert (tmp_path / "run/logs/e_id.jsonl").exists()

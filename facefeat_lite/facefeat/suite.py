@@ -15,6 +15,8 @@ each config carries the hashes of the models it was trained from. The evaluation
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ import torch
 
 from ..data.faceset import FaceSet, holdout_split
 from ..train import runtime
-from ..train.checkpoint import config_hash
+from ..train.checkpoint import FORMAT, checkpoint_path, config_hash, load_checkpoint, save_checkpoint
 from .extractor_data import ExtractorData, load_extractor_data
 from .extractors import GEN_NORM
 from .feature_gan import FeatureGanConfig, sample_noise, train_feature_gan
@@ -88,13 +90,41 @@ def load_feature_models(P: Any, data: ExtractorData, judge: bool = True, progres
 
 
 def extract_features(models: FeatureModels, data: FaceSet, idx: torch.Tensor | None = None,
-                     device: str = "cpu") -> dict[str, torch.Tensor]:
+                     device: str = "cpu", cache_dir: str | None = None) -> dict[str, torch.Tensor]:
     """Real features of ``data`` at ``idx`` (CPU tensors): ``f_id`` (N × 256, norm 16, G^I's
-    input), ``f_1`` (N × 30, standardized), ``f_2`` (N × 256, norm 16), and ``idx``."""
+    input), ``f_1`` (N × 30, standardized), ``f_2`` (N × 256, norm 16), and ``idx``.
+
+    With ``cache_dir`` they are also kept there as ``features-<hash>.pt`` and read back by the
+    next call for the same extractors (their configs *and* a digest of their weights — a
+    shipped float16 copy and a float32 original differ), data and ``idx``: notebooks 02, 03,
+    04 and 07 all need the training and test sets' features, and only the first pays for
+    them (~15 s for the training set at the CPU preset)."""
     idx = torch.arange(len(data)) if idx is None else torch.as_tensor(idx).long()
     e_id, e_1, e_2 = models.e_id.model, models.e_1.model, models.e_2.model["e_2"]
-    return {"f_id": predict(e_id.for_generator, data, idx, device), "f_1": predict(e_1, data, idx, device),
-            "f_2": predict(e_2, data, idx, device), "idx": idx}
+    path = key = None
+    if cache_dir:
+        key = json.loads(json.dumps({"model": "features", **features_source(models, data, idx),
+                                     "weights": _weights_digest(e_id, e_1, e_2)}))
+        path = checkpoint_path("features", key, cache_dir)
+        if path.exists():
+            saved = load_checkpoint(path)
+            if saved["config"] == key:
+                return {**saved["features"], "idx": idx}
+    feats = {"f_id": predict(e_id.for_generator, data, idx, device), "f_1": predict(e_1, data, idx, device),
+             "f_2": predict(e_2, data, idx, device)}
+    if path is not None:
+        save_checkpoint(path, {"format": FORMAT, "config": key, "features": feats})
+    return {**feats, "idx": idx}
+
+
+def _weights_digest(*nets: torch.nn.Module) -> str:
+    """12 hex digits of the SHA-1 of every parameter and buffer of ``nets``, in order."""
+    h = hashlib.sha1()
+    for net in nets:
+        for name, t in net.state_dict().items():
+            h.update(name.encode())
+            h.update(t.detach().cpu().reshape(-1).contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:12]
 
 
 def features_source(models: FeatureModels, data: FaceSet, idx: torch.Tensor) -> dict[str, Any]:
@@ -113,7 +143,7 @@ def load_feature_gans(P: Any, models: FeatureModels, data: FaceSet, train_idx: t
                       feats: dict[str, torch.Tensor] | None = None, progress: bool = True) -> dict[str, Trained]:
     """Load (or train, as notebook 02 does) G^f_1 / D^f_1 and G^f_2 / D^f_2 on the real f_1, f_2
     of ``data`` at ``train_idx``; returns ``{"f_1": Trained, "f_2": Trained}``."""
-    feats = feats if feats is not None else extract_features(models, data, train_idx, P.device)
+    feats = feats if feats is not None else extract_features(models, data, train_idx, P.device, P.cache_dir)
     source = features_source(models, data, train_idx)
     cfg = feature_gan_config(P)
     kw = dict(device=P.device, root=P.cache_dir, progress=progress)

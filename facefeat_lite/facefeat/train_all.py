@@ -64,7 +64,7 @@ def train_all(P: JointParams, progress: bool = True, ablations: bool = False) ->
         d = load_data(P, False)
     show = progress and rank == 0
     models = load_feature_models(P, d, progress=show)
-    real = extract_features(models, d.train, d.train_idx, P.device)
+    real = extract_features(models, d.train, d.train_idx, P.device, P.cache_dir)
     gans = load_feature_gans(P, models, d.train, d.train_idx, real, progress=show)
     stage2 = load_stage2(P, models, gans, d.train, d.train_idx, real, progress=show)
     joint = load_joint(P, models, gans, stage2, d.train, d.train_idx, real, progress=show)
