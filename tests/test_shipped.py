@@ -136,3 +136,52 @@ def test_cpu_demo_finds_every_model_shipped(tmp_path, monkeypatch):
     used = {path.name for _, path in checkpoint.USED[start:]}
     listed = set(json.loads(open("data/weights/cpu/index.json").read())["files"])
     assert used == listed
+
+
+PROBES = "tests/data/shipped_probes.json"
+
+
+def shipped_probes(tmp_path) -> dict[str, list[float]]:
+    """What notebook 01's shipped models output for the first 8 test images at cpu.yaml: E_id's
+    f_id, E_1's f_1, E_2's f_2, G^I's reconstruction and the judge's embedding (4 numbers per
+    image each, rounded to 1e-4). Covers the ResNet and BEGAN code every shipped file uses."""
+    from facefeat_lite.data.faceset import to_model
+    from facefeat_lite.facefeat.suite import load_data, load_feature_models
+    from facefeat_lite.notebook_params import EvalParams
+
+    P = EvalParams.from_mapping({**EvalParams.defaults(), "cache_dir": str(tmp_path / "cache"), "device": "cpu"},
+                                smoke=False)
+    runtime.configure(None, False, P.weights_dir)
+    d = load_data(P, progress=False)
+    m = load_feature_models(P, d, progress=False)
+    x = d.test.images[:8]
+    with torch.no_grad():
+        f_id, f_1, f_2 = m.e_id.model.for_generator(to_model(x)), m.e_1.model(to_model(x)), m.e_2.model["e_2"](to_model(x))
+        out = {"f_id": f_id, "f_1": f_1, "f_2": f_2, "x_rec": m.e_2.model["g_img"](f_id, f_1, f_2).flatten(1),
+               "judge": m.judge.model.embed(x)}
+    return {k: [round(float(v), 4) for v in t[:, :4].flatten()] for k, t in out.items()}
+
+
+def test_shipped_models_reproduce_their_outputs(tmp_path, monkeypatch):
+    """Guards what the config hash does not cover — the code: a change to the backbones or
+    the BEGAN blocks that still loads the shipped weights but computes something else fails
+    here; then retrain and re-export data/weights/cpu (its README), and rewrite the probes with
+    ``python tests/test_shipped.py``."""
+    monkeypatch.setattr(checkpoint, "CachedRun", lambda name, *a: refuse(type("R", (), {"name": name})))
+    try:
+        got = shipped_probes(tmp_path)
+    finally:
+        runtime.configure(None, False, None)
+    want = json.loads(open(PROBES).read())
+    for k, v in want.items():
+        torch.testing.assert_close(torch.tensor(got[k]), torch.tensor(v), rtol=0, atol=2e-3, msg=k)
+
+
+if __name__ == "__main__":        # rewrite the probes after a deliberate re-export
+    import pathlib
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probes = shipped_probes(pathlib.Path(tmp))
+    pathlib.Path(PROBES).write_text(json.dumps(probes, indent=1) + "\n")
+    print(f"wrote {PROBES}")

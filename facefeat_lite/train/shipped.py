@@ -23,7 +23,8 @@ fingerprint (the renderer's version included) and the configs of the models it w
 on, so a shipped file stands in only for exactly the model the notebook would train. A
 config the folder does not hold (smoke scale, another preset, edited parameters) trains.
 The hash does not cover the code: after changing a model's code, re-export (the command
-above; ``tests/test_shipped.py`` checks the files still reproduce their recorded outputs).
+above); ``tests/test_shipped.py`` checks that notebook 01's shipped models still reproduce
+their recorded outputs (``tests/data/shipped_probes.json``).
 
 **A shipped file** is a slim checkpoint (:func:`slim`), still one ``weights_only`` dict:
 
