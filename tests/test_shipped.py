@@ -33,6 +33,11 @@ def refuse(run):
     raise AssertionError(f"{run.name} would have trained")
 
 
+def refuse_training(monkeypatch):
+    """Make any load-or-train cache miss (which builds a CachedRun before training) fail."""
+    monkeypatch.setattr(checkpoint, "CachedRun", lambda name, *a: refuse(type("R", (), {"name": name})))
+
+
 @pytest.fixture
 def shipped_dir(tmp_path):
     """A trained checkpoint in a cache, exported to a shipped folder; runtime reset afterwards."""
@@ -125,7 +130,7 @@ def test_cpu_demo_finds_every_model_shipped(tmp_path, monkeypatch):
     from facefeat_lite.notebook_params import EvalParams
 
     monkeypatch.delenv("FACEFEAT_SMOKE", raising=False)
-    monkeypatch.setattr(checkpoint, "CachedRun", lambda name, *a: refuse(type("R", (), {"name": name})))
+    refuse_training(monkeypatch)
     P = EvalParams.from_mapping({**EvalParams.defaults(), "cache_dir": str(tmp_path / "cache"),
                                  "run_dir": str(tmp_path / "run"), "device": "cpu"})
     start = len(checkpoint.USED)
@@ -167,7 +172,7 @@ def test_shipped_models_reproduce_their_outputs(tmp_path, monkeypatch):
     the BEGAN blocks that still loads the shipped weights but computes something else fails
     here; then retrain and re-export data/weights/cpu (its README), and rewrite the probes with
     ``python tests/test_shipped.py``."""
-    monkeypatch.setattr(checkpoint, "CachedRun", lambda name, *a: refuse(type("R", (), {"name": name})))
+    refuse_training(monkeypatch)
     try:
         got = shipped_probes(tmp_path)
     finally:

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import sys
@@ -93,7 +92,7 @@ def load_shipped(name: str, config: dict[str, Any], folder: str | os.PathLike, f
     if "shipped" not in ckpt:
         raise CheckpointError(f"{path} is in the shipped folder but is not a shipped checkpoint "
                               f"(re-export it with facefeat_lite.facefeat.train_all --export)")
-    if json.dumps(ckpt["config"], sort_keys=True) != json.dumps(config, sort_keys=True):
+    if ckpt["config"] != config:                  # both plain JSON, as load_or_train normalises them
         raise CheckpointError(f"{path} was shipped for another config. Re-export the folder or delete the file.")
     ckpt["models"] = {k: {p: t.float() if torch.is_tensor(t) and t.is_floating_point() else t for p, t in sd.items()}
                       for k, sd in ckpt["models"].items()}
@@ -115,7 +114,7 @@ def export(used: list[tuple[str, Path]], folder: str | os.PathLike, command: str
     """Write the slim form of every checkpoint in ``used`` (``(name, path)`` pairs, as
     :data:`~facefeat_lite.train.checkpoint.USED` records them) to ``folder``, remove ``.pt``
     files of earlier exports that are not among them, and write ``index.json``."""
-    from .checkpoint import load_checkpoint
+    from .checkpoint import load_checkpoint, save_checkpoint
 
     out = project_path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,10 +125,9 @@ def export(used: list[tuple[str, Path]], folder: str | os.PathLike, command: str
             continue
         target = out / path.name
         if path.resolve() != target.resolve():       # a cache file; a shipped one is already slim
-            buf = io.BytesIO()
-            torch.save(slim(load_checkpoint(path), name), buf)
-            atomic_write_bytes(target, buf.getvalue())
-        ckpt = load_checkpoint(target)
+            ckpt = save_checkpoint(target, slim(load_checkpoint(path), name))
+        else:
+            ckpt = load_checkpoint(target)
         files[path.name] = {"name": name, "sha256": sha256(target), "bytes": target.stat().st_size,
                             "step": int(ckpt["step"]), "train_seconds": round(float(ckpt["extra"].get("train_seconds", 0.0)), 1),
                             "dropped": list(ckpt["shipped"]["dropped"])}
