@@ -145,8 +145,8 @@ class JointParams(Stage2Params):
     SMOKE: ClassVar[dict[str, Any]] = {**Stage2Params.SMOKE, "j_steps": 6, "n_directions": 260}
 
     j_variant: str = "full"  # "full" or a Table-4 ablation: "no_id", "no_f", "no_img", "no_rec"
-    j_steps: int = 600  # joint training steps (paper: 200000)
-    j_batch: int = 8  # joint batch size (paper: 96)
+    j_steps: int = 3000  # joint training steps (paper: 200000)
+    j_batch: int = 16  # joint batch size (paper: 96)
     j_lr: float = 1.0e-3  # (peak) Adam learning rate of every player (paper: 8e-5)
     j_lam_f: float = 0.5  # lambda^f: weight of phi^I(x^s) in Eq. 1
     j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)

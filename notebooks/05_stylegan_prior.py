@@ -355,20 +355,37 @@ plt.show()
 # generated images (ψ = 1) and as many real test images at the prior's size — a **Fréchet
 # judge distance**, the formula of FID on our own recognizer's features (not Inception's), so
 # it says how far the samples are *as faces of people* and is not comparable with any
-# published FID. `fjd_floor`: the same between two halves of the real images.
+# published FID.
+#
+# Its noise floor needs care. The test split is 50 people; the prior draws *new* people. Two
+# halves of the same 50 people's images share every identity, and their distance
+# (`fjd_floor_same_people`) is far below what any set of *other* people scores: real photos
+# of the prior's own training people land at about ten times it. A floor for a generator of
+# new people has to differ from the reference the way the samples do, by person. So
+# **`fjd_floor` is test people A vs test people B** (`analysis.people_halves`, 25 + 25
+# people, two halves of the test set split by person), and `fjd_samples` compares the
+# generated images with the same people B. With 25 people per half, *which* people were
+# drawn dominates that floor, so a second, sharper yardstick is printed beside it:
+# `fjd_train_people`, 1000 real photos of the training people (the prior's own data, 200
+# people) against people B — what a perfect copy of the training data would score.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-n = min(P.sg_n_eval, len(data.test) // 2)
+people_a, people_b = analysis.people_halves(data.test.identity, P.seed)      # image indices of two groups of people
+n = min(P.sg_n_eval, len(people_a), len(people_b))
 with torch.no_grad():
     zs = torch.randn(n, g.style_dim, generator=torch.Generator().manual_seed(P.seed + 99)).to(P.device)
     fake = torch.cat([g([zs[i:i + 250]])[0].cpu() for i in range(0, n, 250)])
+real_b = small(people_b[:n])
+fjd = analysis.frechet_judge_distance(judge.embed, analysis.to_judge(fake), real_b)
+fjd_floor = analysis.frechet_judge_distance(judge.embed, small(people_a[:n]), real_b)
 perm = torch.randperm(len(data.test), generator=torch.Generator().manual_seed(P.seed))
-real_a, real_b = small(perm[:n]), small(perm[n:2 * n])
-fjd = analysis.frechet_judge_distance(judge.embed, analysis.to_judge(fake), real_a)
-fjd_floor = analysis.frechet_judge_distance(judge.embed, real_b, real_a)
+fjd_same = analysis.frechet_judge_distance(judge.embed, small(perm[:n]), small(perm[n:2 * n]))   # image halves
+train_imgs = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(P.seed))[:n]
+train_small = analysis.to_judge(analysis.resize(to_model(data.train.take(train_imgs)), g.size))
+fjd_train = analysis.frechet_judge_distance(judge.embed, train_small, real_b)
 results = {
-    "fjd_samples": fjd, "fjd_floor": fjd_floor,
+    "fjd_samples": fjd, "fjd_floor": fjd_floor, "fjd_floor_same_people": fjd_same, "fjd_train_people": fjd_train,
     "projection_l1": proj_l1, "projection_judge_similarity": sim_proj,
     "judge_similarity_real_same_at_prior_size": sim_real_same_small,
     "row_swap_pose_effect_coarse": effects["coarse"]["readout_change"],
@@ -382,6 +399,10 @@ for k, v in results.items():
 ratio_fjd = fjd / max(fjd_floor, 1e-12)
 ratio_proj = sim_proj / max(sim_real_same_small, 1e-12)
 print(f"\nfjd_samples / fjd_floor = {ratio_fjd:.1f}   target <= 5: {'met' if ratio_fjd <= 5 else 'NOT met'}")
+print(f"sharper yardstick, real photos of the training people vs people B: {fjd_train:.3f}; "
+      f"the samples are {fjd / max(fjd_train, 1e-12):.1f}x as far")
+print(f"same-people floor {fjd_same:.3f}: samples {fjd / max(fjd_same, 1e-12):.1f}x, "
+      f"real photos of other people {fjd_train / max(fjd_same, 1e-12):.1f}x (not a floor for new people)")
 print(f"pose effect coarse / fine = {results['row_swap_pose_effect_coarse']:.1f}° / "
       f"{results['row_swap_pose_effect_fine']:.1f}°   coarse clearly larger: "
       f"{'yes' if results['row_swap_pose_effect_coarse'] > 2 * results['row_swap_pose_effect_fine'] else 'NO'}")
@@ -391,10 +412,15 @@ print(f"projection identity: {sim_proj:.3f} vs {sim_real_same_small:.3f} for two
 # %% [markdown]
 # ## 8 · What the CPU prior does and does not do
 #
-# * **Samples** are SynthFaces heads (hair, skin, background, clothing) with rough faces: on
-#   the development machine 6000 steps (27 minutes) gave a Fréchet judge distance about 10×
-#   its real-vs-real floor; the target is 5×. StyleGAN2 trains for millions of images, not
-#   100k.
+# * **Samples** are SynthFaces heads (hair, skin, background, clothing) with rough faces.
+#   As faces of people, the judge places them about as far from test people B (0.20) as
+#   test people A are (0.23): at 25 people a side, the floor is mostly *which* people were
+#   drawn, and the target (≤ 5× the floor) is met with room to spare. The sharper yardstick
+#   separates them: real photos of the training people score 0.14 against people B, the
+#   samples 1.5× that. Against two halves of the *same* people's images (0.013) the samples
+#   score about 16×, but real photos of other people already score about 10×: that figure
+#   is printed, and is not the floor. StyleGAN2 trains for millions of images; this
+#   prior saw 96k (6000 steps of 16, 27 minutes on 2 cores).
 # * **Rows.** Swapping the coarse rows moves E_1's yaw about 1.7× as much as swapping the
 #   fine rows (15° vs 9°): pose lives mostly, not only, in the coarse rows of this small
 #   prior. Colour changes about equally with either group, so colour is not yet confined

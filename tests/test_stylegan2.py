@@ -287,3 +287,18 @@ def test_row_swap_analysis_and_frechet_judge_distance():
     emb = lambda x: x.flatten(1)[:, :3]  # noqa: E731
     x = torch.randn(50, 3, 4, 4)
     assert analysis.frechet_judge_distance(emb, x, x) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_people_halves_split_by_person():
+    from facefeat_lite.stylegan2 import analysis
+
+    identity = torch.tensor([3, 3, 7, 7, 7, 1, 9, 9, 4])            # 5 people, unequal counts
+    a, b = analysis.people_halves(identity, seed=0)
+    assert sorted(torch.cat([a, b]).tolist()) == list(range(9))      # every image once
+    people_a, people_b = set(identity[a].tolist()), set(identity[b].tolist())
+    assert not people_a & people_b and len(people_a) == 2 and len(people_b) == 3
+    a2, _ = analysis.people_halves(identity, seed=0)
+    assert torch.equal(a, a2)                                        # deterministic in the seed
+    assert any(set(identity[analysis.people_halves(identity, seed=s)[0]].tolist()) != people_a for s in range(1, 6))
+    with pytest.raises(ValueError, match="at least 2 people"):
+        analysis.people_halves(torch.zeros(4, dtype=torch.long))

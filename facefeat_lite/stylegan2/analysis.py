@@ -7,6 +7,10 @@
 * :func:`frechet_judge_distance` — the Fréchet distance between the judge's embeddings of two
   image sets ("Fréchet judge distance"; not FID, which is the same formula on Inception
   features, and not comparable with FID values).
+* :func:`people_halves` — the real-vs-real noise floor for a generator of *new* people: two
+  halves of a set split by person, so that the floor, like the generated-vs-real figure,
+  compares two different groups of people (two halves of the same people's images share
+  every identity and sit far lower; notebook 05 §7 prints both).
 * :func:`to_judge` — the judge and E_1 work at the SynthFaces size (64²): smaller images are
   up-sampled bilinearly, and real images are first brought down to the prior's size, so both
   sides of every comparison went through the same resampling.
@@ -21,7 +25,8 @@ import torch.nn.functional as F
 from ..distribution import frechet_distance
 from .generator import Generator
 
-__all__ = ["resize", "to_judge", "coarse_fine_rows", "swap_rows", "row_swap_effect", "frechet_judge_distance"]
+__all__ = ["resize", "to_judge", "coarse_fine_rows", "swap_rows", "row_swap_effect", "frechet_judge_distance",
+           "people_halves"]
 
 
 def resize(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -79,3 +84,16 @@ def row_swap_effect(g: Generator, readout: Callable[[torch.Tensor], torch.Tensor
 def frechet_judge_distance(embed: Callable[[torch.Tensor], torch.Tensor], a: torch.Tensor, b: torch.Tensor) -> float:
     """Fréchet distance between ``embed(a)`` and ``embed(b)`` (judge embeddings; not FID)."""
     return frechet_distance(embed(a), embed(b))
+
+
+def people_halves(identity: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of two disjoint halves of the people in ``identity`` (N labels): every image of
+    a person falls in the same half; people are shuffled by ``seed``, half of them (rounded
+    down) go to the first set. Returns (idx_a, idx_b), each sorted."""
+    identity = torch.as_tensor(identity).long()
+    people = torch.unique(identity)
+    if len(people) < 2:
+        raise ValueError(f"people_halves needs at least 2 people, got {len(people)}")
+    order = people[torch.randperm(len(people), generator=torch.Generator().manual_seed(seed))]
+    in_a = torch.isin(identity, order[:len(people) // 2])
+    return torch.nonzero(in_a)[:, 0], torch.nonzero(~in_a)[:, 0]
