@@ -474,8 +474,8 @@ for what, ok in checks.items():
 #   (910 s): 0.53 / 0.89; **3000 at batch 16 (1904 s, the default, shipped)**: 0.54 / 0.91;
 #   5000 at batch 16 (3344 s on a busy host): 0.52 / 0.90. Yaw control meets its target from
 #   about 900 steps on. The identity ratio climbs to about 0.70 of a real pair by 3000 steps
-#   (0.696, a hair under the target) and then stops climbing: the renderer, not the step
-#   count, is the limit (next bullets). For a quick run of your own, `j_steps: 600,
+#   (0.696, a hair under the target) and 2000 more steps did not raise it: more likely the
+#   renderer than the step count is the limit (next bullets). For a quick run of your own, `j_steps: 600,
 #   j_batch: 8` trains in about 3.5 minutes.
 # * **The identity terms do the work.** Notebook 03's G^I (no φ_id) scored about 0.18 between
 #   x^r and x^s and 0.35 between x^r and x^rec. On the development machine, 300 joint steps
@@ -488,21 +488,20 @@ for what, ok in checks.items():
 # * **E_id is easier to please than the judge.** Over training φ_id(x^s) falls from about 180
 #   to about 10 (section 4's curves): by E_id's own measure, 512 (1 − cos), its cosine
 #   between f_id and E_id(x^s) climbs from about 0.65 to about 0.98 — while the independent
-#   judge's cosine between x^r and x^s stays near 0.54. G^I
-#   learns what *this* E_id looks for, part of which is not identity (the stripes in the
-#   grids above are part of it). That is exactly why the paper scores identity with a
+#   judge's cosine between x^r and x^s stays near 0.54. G^I learns what *this* E_id looks
+#   for, part of which is not identity (the stripes in the grids above are part of it). That is exactly why the paper scores identity with a
 #   recognizer that never takes part in training, and why this project's judge is one.
 # * **Short of the target.** The project's target is `judge_similarity_s` ≥ 0.7 of the real
 #   same-person cosine; the CPU preset reaches 0.696 of it (section 9). x^s can only keep
 #   as much identity as the renderer can draw: x^rec, its ceiling, is itself only about 0.77
 #   of a real pair. The renderings are blurry and, at lr 10⁻³, striped: the identity terms'
-#   gradient through the frozen E_id favours high-frequency patterns, and with k_t at 0 D^I
+#   gradient through the frozen E_id favours high-frequency patterns, and with k_t near 0 D^I
 #   does not push back. The full-scale run (`full_gpu.yaml`: 200k steps, the paper's widths)
 #   is where the paper's 0.693 similarity is to be checked.
 # * **k_t barely leaves 0.** As in notebook 03, the fakes are easier to auto-encode than real
 #   faces, L_fake stays at or below γ L(x^r), and D^I's push on fakes hardly switches on
-#   (k_t ends at about 0.01 after 3000 steps). D^I's verdicts (φ^I(x^rec), φ^I(x^s)) are therefore weak
-#   signals at this scale; the feature discriminators and the identity terms carry training.
+#   (k_t ends at about 0.01 after 3000 steps). D^I's verdicts (φ^I(x^rec), φ^I(x^s)) are
+#   therefore weak signals at this scale; the feature discriminators and the identity terms carry training.
 # * **Directions are linear fits of a non-linear generator.** A single z_1 direction
 #   explains the yaw E_1 reads off x^s well only if G^f_1 maps z_1 to pose roughly linearly;
 #   the held-out R² above measures how far that holds. Writing the pose into f_1 directly
