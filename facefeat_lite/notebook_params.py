@@ -150,8 +150,8 @@ class JointParams(Stage2Params):
     j_lr: float = 1.0e-3  # (peak) Adam learning rate of every player (paper: 8e-5)
     j_lam_f: float = 0.5  # lambda^f: weight of phi^I(x^s) in Eq. 1
     j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)
-    j_lam1: float = 2.0e-3  # lambda_1: weight of phi_id(x^rec) in Eq. 3
-    j_lam2: float = 2.0e-3  # lambda_2: weight of phi_id(x^s) in Eq. 3
+    j_lam1: float = 4.0e-3  # lambda_1: weight of phi_id(x^rec) in Eq. 3
+    j_lam2: float = 4.0e-3  # lambda_2: weight of phi_id(x^s) in Eq. 3
     j_lam_3d: float = 0.2  # weight of the pose/expression consistency ||f^s_1 - E_1(x^s)||^2 (not in the paper; 0: off)
     j_3d_entries: str = "pose"  # which f_1 entries that consistency checks: "pose" (yaw, pitch, roll) or "all"
     n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
