@@ -28,7 +28,7 @@ from .extractors import GEN_NORM, PoseExpressionExtractor, renormalize
 
 __all__ = ["ATTRIBUTES", "f3d_column", "readout", "with_pose", "frontalize", "interpolate_identity", "Direction",
            "fit_directions", "move", "Manipulator",
-           "identity_kept_under_pose"]
+           "turned", "identity_kept_under_pose", "pose_turn"]
 
 POSE_NAMES = ("yaw", "pitch", "roll")                   # f_3d = [27 expression weights, yaw, pitch, roll] / 60
 ATTRIBUTES = ("yaw", "pitch", "smile")                  # the directions the notebook fits
@@ -147,13 +147,34 @@ class Manipulator:
 
 
 @torch.no_grad()
-def identity_kept_under_pose(manip: Manipulator, judge, f_id: torch.Tensor, yaw: float = 40.0,
-                             seed: int = 0) -> torch.Tensor:
-    """Judge cosine (N,) between G^I(f_id, f_1 at yaw −``yaw``°, f_2) and the same at +``yaw``°:
-    one person, one z_1 and z_2, only the pose feature changed (:func:`with_pose`)."""
+def turned(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: int = 0
+           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """G^I(f_id, f_1 at yaw −``yaw``°, f_2) and the same at +``yaw``° (each N × 3 × S × S in
+    [−1, 1], on the CPU): one person, one z_1 and z_2 each, only the pose feature changed
+    (:func:`with_pose`)."""
     g = torch.Generator().manual_seed(seed)
     n = len(f_id)
     z_1 = torch.rand(n, manip.g_f1.z_dim, generator=g) * 2 - 1          # U[−1, 1], the paper's noise
     z_2 = torch.rand(n, manip.g_f2.z_dim, generator=g) * 2 - 1
     left, right = (manip.render(f_id, z_1, z_2, yaw=s * yaw).cpu() for s in (-1, 1))
+    return left, right
+
+
+def identity_kept_under_pose(manip: Manipulator, judge, f_id: torch.Tensor, yaw: float = 40.0,
+                             seed: int = 0) -> torch.Tensor:
+    """Judge cosine (N,) between the two images of :func:`turned`."""
+    left, right = turned(manip, f_id, yaw, seed)
     return judge.similarity((left + 1) / 2, (right + 1) / 2)
+
+
+@torch.no_grad()
+def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: int = 0) -> dict[str, float]:
+    """How far the images of :func:`turned` actually turn: the mean yaw E_1 reads off each side
+    (degrees; asked for: ∓``yaw``) and the mean absolute pixel change between them (images in
+    [−1, 1]). A high :func:`identity_kept_under_pose` means little when the images barely
+    change; the pixel change of two real images of one person is the yardstick."""
+    left, right = turned(manip, f_id, yaw, seed)
+    dev = next(manip.e_1.parameters()).device
+    read = [float(readout(manip.e_1, x.to(dev), ("yaw",))["yaw"].mean()) for x in (left, right)]
+    return {"yaw_read_left": read[0], "yaw_read_right": read[1],
+            "pixel_change": float((left - right).abs().mean())}
