@@ -205,11 +205,11 @@ for term, players in joint.gradient_routes(start, e_id, *batch, e_1=e_1).items()
 # same order as φ_rec ≈ 0.2. φ_id is large by construction: at G^I's norm 16,
 # ‖f_id − E_id(x)‖² = 512 (1 − cos), a hundred or two for today's renderings, so λ₁ = λ₂ =
 # 2·10⁻³ would bring both identity terms to one or two φ_rec. The default is twice that,
-# 4·10⁻³ (two to three φ_rec): on unseen people it keeps more identity at the same yaw
-# control (measured in section 10). λ^f = 0.5 puts D^I's verdict on x^s
-# at about a tenth of the feature discriminators' (≈ 0.7): enough to steer the feature
-# generators, not enough to override D^f and collapse their diversity (the paper's ablation
-# (b) shows what D^I alone does to them). λ_adv = 0.1 is notebook 03's CPU deviation from
+# 4·10⁻³ (two to three φ_rec): in a 600-step sweep it kept more identity on unseen people at
+# the same yaw control; by 3000 steps the gain is small (section 10). λ^f = 0.5 puts D^I's
+# verdict on x^s at about a tenth of the feature discriminators' (≈ 0.7): enough to steer
+# the feature generators, not enough to override D^f and collapse their diversity (the
+# paper's ablation (b) shows what D^I alone does to them). λ_adv = 0.1 is notebook 03's CPU deviation from
 # the paper's 1, for the same reason; λ₃ = λ₄ = 0.5 make BEGAN's L_fake the mean energy of
 # the two kinds of fake. The deviation's λ_3d (on the pose entries of f_1 only) is the
 # exception: at "comparable" size it moved the pose too little in a CPU budget (section 10).
@@ -509,7 +509,7 @@ for what, ok in checks.items():
 #   so 4·10⁻³ became the default; raising λ₂ alone cost yaw control. At the default 3000
 #   steps of batch 16 the gain nearly vanishes (x^r–x^s / yaw R² / diversity of f_1):
 #   2·10⁻³: 0.541 / 0.91 / 1.31 (the upstream models' fp32 originals); **4·10⁻³: 0.544 /
-#   0.89 / 1.07 (1233 s, the default, shipped)**; 8·10⁻³: 0.542 / 0.88 / 1.26. One more idea
+#   0.89 / 1.07 (1231 s, the default, shipped)**; 8·10⁻³: 0.542 / 0.88 / 1.26. One more idea
 #   did not help: showing E_id each image shifted by up to 2 pixels in φ_id, to deny G^I
 #   the fixed textures E_id reads as identity (next bullet but one), gave 0.463 / 0.63 at
 #   600 steps, below the unshifted 0.477 / 0.80.
@@ -542,9 +542,9 @@ for what, ok in checks.items():
 #   than one standard error of the measurement (± 0.004): the three λ settings above all
 #   land within noise of 0.70, so read it as "about 0.70 of a real pair", not as a margin.
 #   x^s can only keep as much identity as the renderer can draw: x^rec, its ceiling, is
-#   itself only about 0.78 of a real pair. The renderings are blurry and, at lr 10⁻³, striped: the identity terms'
-#   gradient through the frozen E_id favours high-frequency patterns, and with k_t near 0 D^I
-#   does not push back. The full-scale run (`full_gpu.yaml`: 200k steps, the paper's widths)
+#   itself only about 0.78 of a real pair. The renderings are blurry and, at lr 10⁻³,
+#   striped: the identity terms' gradient through the frozen E_id favours high-frequency
+#   patterns, and with k_t near 0 D^I does not push back. The full-scale run (`full_gpu.yaml`: 200k steps, the paper's widths)
 #   is where the paper's 0.693 similarity is to be checked.
 # * **k_t barely leaves 0.** As in notebook 03, the fakes are easier to auto-encode than real
 #   faces, L_fake stays at or below γ L(x^r), and D^I's push on fakes hardly switches on

@@ -28,7 +28,8 @@ notebook 04 prints the table): at G^I's norm 16, φ_id = ‖f_id − E_id(x)‖�
 a hundred or two for the stage-2 renderings, against φ_rec ≈ 0.19 and energies ≈ 0.1–0.2
 (λ^f = 0.5: D^I's verdict on x^s at about a tenth of the feature discriminators' ≈ 0.7–0.9).
 λ_1 = λ_2 = 2·10⁻³ would bring the identity terms to ≈ 0.2–0.3; the default is twice that,
-4·10⁻³, measured on held-out people in notebook 04 §10 (more identity, the same yaw control).
+4·10⁻³, measured on held-out people in notebook 04 §10 (more identity at the same yaw control in
+600-step runs; little difference by 3000 steps).
 
 Ablations (the paper's Table 4) are flags, not copies: ``use_id`` (λ_1 = λ_2 = 0), ``use_f``
 (feature discriminators off: no D^f update, no φ^f in Eq. 1), ``use_img`` (image

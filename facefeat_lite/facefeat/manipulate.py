@@ -169,7 +169,8 @@ def identity_kept_under_pose(manip: Manipulator, judge, f_id: torch.Tensor, yaw:
 
 @torch.no_grad()
 def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: int = 0) -> dict[str, float]:
-    """How far the images of :func:`turned` actually turn: the mean yaw E_1 reads off each side
+    """How far the images of :func:`turned` actually turn (a check on §3.3's pose control, not a
+    paper metric): the mean yaw E_1 reads off each side
     (degrees; asked for: ∓``yaw``) and the mean absolute pixel change between them (images in
     [−1, 1]). A high :func:`identity_kept_under_pose` means little when the images barely
     change; the pixel change of two real images of one person is the yardstick."""
