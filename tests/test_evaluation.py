@@ -167,11 +167,32 @@ def test_light_estimator_reads_synthfaces_lights(tmp_path):
     assert torch.allclose(t.model.f_mean, y[:16].mean(0))                  # standardized on the training part
     assert set(light_r2(t.model, faces, y, torch.arange(16, 24))) == set(LIGHT_ENTRIES)
     assert t.model.f3d(faces.take(torch.arange(2)).float() / 127.5 - 1).shape == (2, 3)
-    with pytest.raises(ValueError, match="one light per image"):
+    with pytest.raises(ValueError, match="one row per image"):
         train_light_estimator(faces, y[:5], torch.arange(4), light_cfg, root=str(tmp_path / "c"), progress=False)
     with pytest.raises(ValueError, match="flip must be False"):
         train_light_estimator(faces, y, torch.arange(4), LightConfig(flip=True), root=str(tmp_path / "c"),
                               progress=False)
+
+
+def test_pose_reader_reads_synthfaces_poses(tmp_path):
+    from facefeat_lite.data.synthfaces import SynthFaces, SynthFacesConfig
+    from facefeat_lite.facefeat.light import LightConfig, reader_r2
+    from facefeat_lite.facefeat.pose_reader import POSE_ENTRIES, pose_data, reader_yaw, train_pose_reader
+
+    cfg = SynthFacesConfig(image_size=32, n_judge_ids=3, samples_per_id=4)
+    faces, y = pose_data(cfg, "judge", str(tmp_path / "data"))
+    assert y.shape == (len(faces), 2) == (24, 2)
+    f3d = SynthFaces("judge", cfg, str(tmp_path / "data"), progress=False).batch(slice(None), ("f3d",))["f3d"]
+    assert torch.allclose(y, f3d[:, -3:-1] * 60.0)                           # yaw, pitch in degrees, as E_1's f_3d
+    assert float(y[:, 0].std()) > 5                                         # varied
+    reader_cfg = LightConfig(width=8, steps=3, batch=8)                     # width 8: see the light test above
+    t = train_pose_reader(faces, y, torch.arange(16), reader_cfg, root=str(tmp_path / "c"), progress=False)
+    assert t.config["model"] == "pose_reader" and torch.allclose(t.model.f_mean, y[:16].mean(0))
+    assert set(reader_r2(t.model, POSE_ENTRIES, faces, y, torch.arange(16, 24))) == set(POSE_ENTRIES)
+    x = faces.take(torch.arange(2)).float() / 127.5 - 1
+    assert torch.allclose(reader_yaw(t.model)(x), t.model.f3d(x)[:, 0].detach())
+    with pytest.raises(ValueError, match="flip must be False"):
+        train_pose_reader(faces, y, torch.arange(4), LightConfig(flip=True), root=str(tmp_path / "c"), progress=False)
 
 
 class _FeatureGen(torch.nn.Module):

@@ -36,8 +36,9 @@ def _reset_runtime():
 
 
 def test_full_gpu_config_two_steps_at_batch_two_on_cpu(tmp_path):
-    """Every model of notebooks 01–04 at full_gpu.yaml's sizes (128², ResNet-50 E_id, BEGAN
-    n = 64, the paper's schedule) trains two steps, logs each step and saves a sample grid."""
+    """Every model of notebooks 01–04 (and notebook 04's pose reader) at full_gpu.yaml's sizes
+    (128², ResNet-50 E_id, BEGAN n = 64, the paper's schedule) trains two steps, logs each
+    step and saves a sample grid."""
     full = load_parameter_set(ROOT / "notebooks/params/full_gpu.yaml")[STEM]
     P = JointParams.from_mapping({**full, **TINY_DATA, **TWO_STEPS, **BATCH_2, "sample_every": 1,
                                   "run_dir": str(tmp_path / "run"), "cache_dir": str(tmp_path / "cache"),
@@ -47,7 +48,7 @@ def test_full_gpu_config_two_steps_at_batch_two_on_cpu(tmp_path):
     summary = train_all(P, progress=False)
     assert summary["world_size"] == 1 and summary["j_steps"] == 2
     cached = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pt"))
-    assert cached == ["e_1", "e_2", "e_id", "features", "gan_f1", "gan_f2", "joint", "judge", "stage2"]
+    assert cached == ["e_1", "e_2", "e_id", "features", "gan_f1", "gan_f2", "joint", "judge", "pose_reader", "stage2"]
     rows = [json.loads(line) for line in (tmp_path / "run/logs/joint.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2] and {"g_img", "g_f", "d_img", "phi_id_s", "k"} <= set(rows[0])
     assert (tmp_path / "run/logs/e_id.jsonl").exists()

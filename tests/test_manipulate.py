@@ -99,6 +99,8 @@ def test_pose_turn_reports_what_the_turned_images_show():
     assert out["pixel_change"] == pytest.approx(float((left - right).abs().mean()), rel=1e-6)
     assert out["yaw_read_left"] == pytest.approx(float(readout(e, left, ("yaw",))["yaw"].mean()), rel=1e-5)
     assert out["yaw_read_right"] == pytest.approx(float(readout(e, right, ("yaw",))["yaw"].mean()), rel=1e-5)
+    mean_pixel = pose_turn(m, f_id, 40.0, seed=1, read_yaw=lambda x: x.mean((1, 2, 3)))      # another reader
+    assert mean_pixel["yaw_read_left"] == pytest.approx(float(left.mean()), rel=1e-5)
     still = pose_turn(m, f_id, 0.0, seed=1)                                                   # no turn: no change
     assert still["pixel_change"] == 0.0 and still["yaw_read_left"] == still["yaw_read_right"]
 

@@ -23,7 +23,8 @@ from ..metrics import r2_score
 from .extractors import PoseExpressionExtractor
 from .training import BackboneConfig, Trained, _batch, _config, predict, train_models
 
-__all__ = ["LIGHT_ENTRIES", "LightConfig", "light_data", "train_light_estimator", "light_r2"]
+__all__ = ["LIGHT_ENTRIES", "LightConfig", "light_data", "train_reader", "train_light_estimator", "reader_r2",
+           "light_r2"]
 
 LIGHT_ENTRIES = ("light_azimuth_deg", "light_elevation_deg", "light_intensity")   # SynthFaces' first three
 
@@ -48,36 +49,51 @@ def light_data(config: SynthFacesConfig, split: str = "judge", cache_dir: str = 
     return FaceSet.from_synthfaces(ds), targets
 
 
+def train_reader(name: str, entries: tuple[str, ...], data: FaceSet, targets: torch.Tensor,
+                 train_idx: torch.Tensor, cfg: LightConfig, device: str = "cpu", root: str = "runs/cache",
+                 progress: bool = True) -> Trained:
+    """Load-or-train an instrument ``name``: E_1's network regressing ``targets`` (N × len(entries),
+    one row per image of ``data``) from the images at ``train_idx`` with Eq. 7's loss. The
+    model's ``f3d(x)`` gives the entries in raw units. Used for light here and for pose by
+    :mod:`.pose_reader`."""
+    if targets.shape != (len(data), len(entries)):
+        raise ValueError(f"targets must be ({len(data)}, {len(entries)}) — one row per image of "
+                         f"{data.name}, columns {entries}; got {tuple(targets.shape)}")
+    if cfg.flip:
+        raise ValueError(f"flip must be False for the {name}: a mirror moves the light and the yaw to the other side")
+
+    def setup(m):
+        m[name].fit_standardizer(targets[train_idx])
+
+    def step(state, m):
+        idx, x = _batch(data, train_idx, cfg, state.generators["data"], device)
+        return {"loss": m[name].loss(x, targets[idx].to(device))}
+
+    def build():
+        return {name: PoseExpressionExtractor(len(entries), cfg.arch, cfg.width, cfg.depths, cfg.stem_stride)}
+
+    config = _config(name, cfg, data, train_idx, entries=list(entries))
+    t = train_models(name, config, build, cfg, step, device, root, progress, setup=setup)
+    t.model = t.model[name]
+    return t
+
+
 def train_light_estimator(data: FaceSet, targets: torch.Tensor, train_idx: torch.Tensor,
                           cfg: LightConfig | None = None, device: str = "cpu", root: str = "runs/cache",
                           progress: bool = True) -> Trained:
     """Load-or-train the estimator on ``data`` images at ``train_idx`` against ``targets``
     (N × 3, :func:`light_data`). The model's ``f3d(x)`` gives the light in raw units."""
-    cfg = cfg or LightConfig()
-    if targets.shape != (len(data), len(LIGHT_ENTRIES)):
-        raise ValueError(f"targets must be ({len(data)}, {len(LIGHT_ENTRIES)}) — one light per image of "
-                         f"{data.name}, columns {LIGHT_ENTRIES}; got {tuple(targets.shape)}")
-    if cfg.flip:
-        raise ValueError("flip must be False for the light estimator: a mirror moves the light to the other side")
+    return train_reader("light", LIGHT_ENTRIES, data, targets, train_idx, cfg or LightConfig(), device, root, progress)
 
-    def setup(m):
-        m["light"].fit_standardizer(targets[train_idx])
 
-    def step(state, m):
-        idx, x = _batch(data, train_idx, cfg, state.generators["data"], device)
-        return {"loss": m["light"].loss(x, targets[idx].to(device))}
-
-    def build():
-        return {"light": PoseExpressionExtractor(len(LIGHT_ENTRIES), cfg.arch, cfg.width, cfg.depths, cfg.stem_stride)}
-
-    config = _config("light", cfg, data, train_idx, entries=list(LIGHT_ENTRIES))
-    t = train_models("light", config, build, cfg, step, device, root, progress, setup=setup)
-    t.model = t.model["light"]
-    return t
+def reader_r2(model: PoseExpressionExtractor, entries: tuple[str, ...], data: FaceSet, targets: torch.Tensor,
+              idx: torch.Tensor, device: str = "cpu") -> dict[str, float]:
+    """Held-out R² of each entry an instrument reads (1 = exact, 0 = no better than the mean)."""
+    pred = model.destandardize(predict(model, data, idx, device))
+    return dict(zip(entries, r2_score(pred, targets[idx]).tolist()))
 
 
 def light_r2(model: PoseExpressionExtractor, data: FaceSet, targets: torch.Tensor, idx: torch.Tensor,
              device: str = "cpu") -> dict[str, float]:
     """Held-out R² of each light entry (1 = exact, 0 = no better than the mean)."""
-    pred = model.destandardize(predict(model, data, idx, device))
-    return dict(zip(LIGHT_ENTRIES, r2_score(pred, targets[idx]).tolist()))
+    return reader_r2(model, LIGHT_ENTRIES, data, targets, idx, device)

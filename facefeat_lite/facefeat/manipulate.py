@@ -168,14 +168,18 @@ def identity_kept_under_pose(manip: Manipulator, judge, f_id: torch.Tensor, yaw:
 
 
 @torch.no_grad()
-def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: int = 0) -> dict[str, float]:
+def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: int = 0,
+              read_yaw: Callable[[torch.Tensor], torch.Tensor] | None = None) -> dict[str, float]:
     """How far the images of :func:`turned` actually turn (a check on §3.3's pose control, not a
-    paper metric): the mean yaw E_1 reads off each side
-    (degrees; asked for: ∓``yaw``) and the mean absolute pixel change between them (images in
-    [−1, 1]). A high :func:`identity_kept_under_pose` means little when the images barely
-    change; the pixel change of two real images of one person is the yardstick."""
+    paper metric): the mean yaw read off each side (degrees; asked for: ∓``yaw``) by
+    ``read_yaw`` (images -> (B,) degrees; default: E_1) and the mean absolute pixel change
+    between them (images in [−1, 1]). A high :func:`identity_kept_under_pose` means little
+    when the images barely change; the pixel change of two real images of one person is the
+    yardstick."""
     left, right = turned(manip, f_id, yaw, seed)
-    dev = next(manip.e_1.parameters()).device
-    read = [float(readout(manip.e_1, x.to(dev), ("yaw",))["yaw"].mean()) for x in (left, right)]
+    if read_yaw is None:
+        dev = next(manip.e_1.parameters()).device
+        read_yaw = lambda x: readout(manip.e_1, x.to(dev), ("yaw",))["yaw"]  # noqa: E731
+    read = [float(read_yaw(x).mean()) for x in (left, right)]
     return {"yaw_read_left": read[0], "yaw_read_right": read[1],
             "pixel_change": float((left - right).abs().mean())}

@@ -10,7 +10,7 @@ stage 1 learns to imitate and stage 2 renders. Likewise :func:`load_feature_gans
 each config carries the hashes of the models it was trained from. The evaluations (notebook
 07) add :func:`ablation_params` (one Table-4 variant at the ablation budget),
 :func:`load_single_stage` (the baseline, at the same budget) and :func:`load_light_estimator`
-(an instrument, like the judge).
+(an instrument, like the judge); notebook 04 its own instrument, :func:`load_pose_reader`.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from ..data.faceset import FaceSet, holdout_split
+from ..data.synthfaces import SynthFacesConfig
 from ..train import runtime
 from ..train.checkpoint import FORMAT, checkpoint_path, config_hash, load_checkpoint, save_checkpoint
 from .extractor_data import ExtractorData, load_extractor_data
@@ -32,6 +33,7 @@ from .image_gan import Stage2Config, train_stage2
 from .joint import ABLATIONS, JointConfig, train_joint
 from .judge import JudgeConfig, train_judge
 from .light import LightConfig, light_data, train_light_estimator
+from .pose_reader import pose_data, train_pose_reader
 from .single_stage import SingleStageConfig, train_single_stage
 from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predict, train_e1, train_e2,
                        train_e_id)
@@ -39,7 +41,7 @@ from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predi
 __all__ = ["load_data", "extractor_configs", "FeatureModels", "load_feature_models", "extract_features",
            "features_source", "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2", "joint_init",
            "joint_config", "load_joint", "ablation_params", "load_single_stage",
-           "load_light_estimator"]
+           "load_light_estimator", "load_pose_reader"]
 
 
 def load_data(P: Any, progress: bool = True) -> ExtractorData:
@@ -232,16 +234,36 @@ def load_single_stage(P: Any, models: FeatureModels, stage2: Trained, data: Face
                               source, device=P.device, root=P.cache_dir, progress=progress)
 
 
+def _judge_split(P: Any, data: ExtractorData) -> SynthFacesConfig:
+    return dataclasses.replace(data.synthfaces, samples_per_id=P.judge_samples_per_id)
+
+
+def _instrument_config(P: Any, steps: int) -> LightConfig:
+    """E_1's architecture and optimiser settings, ``steps`` steps: the instruments' training."""
+    return LightConfig(arch=P.e1_arch, width=P.e1_width, depths=list(P.e1_depths), stem_stride=P.e1_stem_stride,
+                       steps=steps, batch=P.e1_batch, lr=P.e1_lr, schedule=P.lr_schedule, lr_late=P.lr_late,
+                       decay_step=P.decay_step, seed=P.seed)
+
+
 def load_light_estimator(P: Any, data: ExtractorData, progress: bool = True
                          ) -> tuple[Trained, FaceSet, torch.Tensor, torch.Tensor]:
     """Load (or train) the light estimator (:mod:`.light`) on SynthFaces' judge split with E_1's
     architecture and optimiser settings and ``P.light_steps`` steps. Returns ``(trained, the
     split as a FaceSet, its (N, 3) light targets, held-out indices)``."""
-    split_cfg = dataclasses.replace(data.synthfaces, samples_per_id=P.judge_samples_per_id)
-    faces, targets = light_data(split_cfg, "judge", str(P.data_path / "cache"))
+    faces, targets = light_data(_judge_split(P, data), "judge", str(P.data_path / "cache"))
     train_idx, held_out = holdout_split(faces.identity)
-    cfg = LightConfig(arch=P.e1_arch, width=P.e1_width, depths=list(P.e1_depths), stem_stride=P.e1_stem_stride,
-                      steps=P.light_steps, batch=P.e1_batch, lr=P.e1_lr, schedule=P.lr_schedule, lr_late=P.lr_late,
-                      decay_step=P.decay_step, seed=P.seed)
-    trained = train_light_estimator(faces, targets, train_idx, cfg, P.device, P.cache_dir, progress)
+    trained = train_light_estimator(faces, targets, train_idx, _instrument_config(P, P.light_steps), P.device,
+                                    P.cache_dir, progress)
+    return trained, faces, targets, held_out
+
+
+def load_pose_reader(P: Any, data: ExtractorData, progress: bool = True
+                     ) -> tuple[Trained, FaceSet, torch.Tensor, torch.Tensor]:
+    """Load (or train) the independent pose reader (:mod:`.pose_reader`) on SynthFaces' judge
+    split with E_1's architecture, optimiser settings and ``P.e1_steps`` steps. Returns
+    ``(trained, the split as a FaceSet, its (N, 2) yaw / pitch targets, held-out indices)``."""
+    faces, targets = pose_data(_judge_split(P, data), "judge", str(P.data_path / "cache"))
+    train_idx, held_out = holdout_split(faces.identity)
+    trained = train_pose_reader(faces, targets, train_idx, _instrument_config(P, P.e1_steps), P.device,
+                                P.cache_dir, progress)
     return trained, faces, targets, held_out

@@ -6,9 +6,9 @@
 
 A papermill kernel is one process on one device; several GPUs need one process per GPU,
 which ``torchrun`` starts. This module runs in each of them the load-or-train chain the
-notebooks run (E_id, E_1, E_2 + G^I, the judge → G^f_1, G^f_2 → stage 2 → the joint model),
-with the same parameter set and therefore the same cache keys: when it finishes, the
-pipeline's notebooks find every checkpoint and only evaluate and plot. Every rank takes its
+notebooks run (E_id, E_1, E_2 + G^I, the judge → G^f_1, G^f_2 → stage 2 → the joint model, and
+notebook 04's pose reader), with the same parameter set and therefore the same cache keys:
+when it finishes, the pipeline's notebooks find every checkpoint and only evaluate and plot. Every rank takes its
 slice of each global batch (``*_batch`` stays the global batch size) and gradients are
 averaged before each optimiser step (:mod:`facefeat_lite.train.runtime`); rank 0 writes the
 checkpoints, step logs and sample grids under ``<run_dir>/logs``. Interrupted, the same
@@ -42,7 +42,7 @@ from ..params import ParameterError, load_parameter_set, validate_parameter_set
 from ..train import checkpoint, runtime, shipped
 from .joint import ABLATIONS
 from .suite import (ablation_params, extract_features, load_data, load_feature_gans, load_feature_models, load_joint,
-                    load_light_estimator, load_single_stage, load_stage2)
+                    load_light_estimator, load_pose_reader, load_single_stage, load_stage2)
 
 STEM = "04_two_level_losses"
 EVAL_STEM = "07_evaluations"
@@ -68,7 +68,7 @@ def train_all(P: JointParams, progress: bool = True, ablations: bool = False) ->
     gans = load_feature_gans(P, models, d.train, d.train_idx, real, progress=show)
     stage2 = load_stage2(P, models, gans, d.train, d.train_idx, real, progress=show)
     joint = load_joint(P, models, gans, stage2, d.train, d.train_idx, real, progress=show)
-    extra = {}
+    extra = {"pose_reader_train_seconds": round(load_pose_reader(P, d, progress=show)[0].train_seconds, 1)}
     if ablations:
         for v in ABLATIONS:
             t = load_joint(ablation_params(P, v), models, gans, stage2, d.train, d.train_idx, real, progress=show)
