@@ -9,7 +9,8 @@ in degrees, intensity, …), so the targets are exact. The estimator is E_1's ne
 light azimuth, elevation and intensity — trained with Eq. 7's weighted squared error
 (W = 1/σ² per entry) on the **judge** split: identities no generator trains on, so it cannot
 have learnt a shortcut through who the person is. Horizontal flips are off (a mirrored face
-has its light on the other side).
+has its light on the other side). The trainer, :func:`train_reader`, is shared with the
+pose reader of notebook 04 (:mod:`.pose_reader`), the same kind of instrument.
 """
 from __future__ import annotations
 
