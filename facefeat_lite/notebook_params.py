@@ -117,10 +117,11 @@ class Stage2Params(Stage1Params):
 class StyleGANParams(FeatureParams):
     """05_stylegan_prior: the StyleGAN2 prior (facefeat_lite.stylegan2).
 
-    Declares notebook 01's fields: it measures with E_1 and the judge, asked for by config."""
+    Declares notebook 01's fields: it measures with E_1, the judge, the pose reader and the light
+    estimator, asked for by config."""
 
     SMOKE: ClassVar[dict[str, Any]] = {**FeatureParams.SMOKE, "sg_demo_steps": 4, "proj_steps": 5, "proj_n": 2,
-                                       "sg_n_eval": 64}
+                                       "sg_n_eval": 64, "light_steps": 10}
 
     sg_prior: str = "data/weights/stylegan2_synthfaces32.pt"  # rosinality-format generator ("": train sg_steps)
     sg_steps: int = 6000  # training steps when sg_prior is "" (the shipped prior's own)
@@ -133,6 +134,7 @@ class StyleGANParams(FeatureParams):
     sg_n_eval: int = 1000  # generated images for the Fréchet judge distance
     proj_steps: int = 200  # projector steps per image batch
     proj_n: int = 8  # held-out test images to project
+    light_steps: int = 500  # training steps of the light estimator (disentanglement)
 
 
 @register("04_two_level_losses")

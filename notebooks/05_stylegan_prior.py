@@ -27,7 +27,8 @@
 #   per layer, so an image is described by a **W+** code: one row per style input
 #   (2·log2(S) − 2 rows: 8 at 32², 18 at 1024²);
 # * rows act at different resolutions: **coarse rows** (4²–8²) set pose and face shape,
-#   **fine rows** colour and light — we measure that below with SynthFaces' ground truth;
+#   **fine rows** colour — we measure that below with SynthFaces' ground truth (and find
+#   where the light comes from among the coarse rows, not the fine ones);
 # * the synthesis starts from a learned 4×4 **input tensor**, which IDE replaces with a
 #   predicted per-image input latent;
 # * real images can be **projected** into W+ by optimisation — the basis of the PULSE
@@ -100,6 +101,7 @@ sg_channel_max: int = 64  # (config-f: 512)
 sg_n_eval: int = 1000  # generated images for the Fréchet judge distance
 proj_steps: int = 200  # projector steps per image batch
 proj_n: int = 8  # held-out test images to project
+light_steps: int = 500  # training steps of the light estimator (disentanglement)
 
 # %% [markdown]
 # `StyleGANParams` checks the cell above (it repeats notebook 01's parameters: E_1 and the
@@ -123,7 +125,7 @@ from facefeat_lite import runlog
 from facefeat_lite.data.face_model import get_model
 from facefeat_lite.data.faceset import to_model
 from facefeat_lite.facefeat.extractor_data import load_extractor_data
-from facefeat_lite.facefeat.suite import load_feature_models
+from facefeat_lite.facefeat.suite import load_feature_models, load_light_estimator, load_pose_reader
 from facefeat_lite.params import project_path
 from facefeat_lite.plotting import show_grid
 from facefeat_lite.stylegan2 import analysis, layers
@@ -238,7 +240,8 @@ plt.show()
 
 # %% [markdown]
 # **Style mixing.** Top row: sources A; left column: sources B. Each cell is A with B's
-# coarse rows (4²–8²): pose and head shape follow B, colours follow A.
+# coarse rows (4²–8²): pose, head shape and where the light comes from follow B; colours
+# lean to A (§4 measures all three).
 
 # %%
 groups = analysis.coarse_fine_rows(g)
@@ -260,22 +263,42 @@ plt.show()
 # %% [markdown]
 # ## 4 · Which rows control what — measured
 #
-# Swap only the coarse rows, or only the fine rows, from sample B into sample A, and read
-# the result with notebook 01's E_1 (yaw, degrees; the prior's images are up-sampled to
-# E_1's 64²) and with the image's mean colour. If coarse rows carry pose, swapping them
-# should move E_1's yaw much more than swapping the fine rows — and the other way round for
-# colour.
+# Swap one group of rows from sample B into sample A (128 pairs) and read the result with
+# frozen instruments that know SynthFaces' ground truth: notebook 01's **E_1** (yaw), notebook
+# 04's independent **pose reader** (yaw; trained on the judge's people, used by no loss),
+# notebook 07's **light estimator** (the light's azimuth and elevation), and the image's mean
+# colour. The prior's 32² images are up-sampled to the instruments' 64².
+#
+# Two figures per instrument. The **mean change** |r(swap) − r(A)| is what the issue's
+# `row_swap_pose_effect_*` metrics record; it also counts the instrument's noise — an E_1
+# that reads a slightly different yaw when only the colours change adds to it. The
+# **share** is the least-squares slope of r(swap) − r(A) on r(B) − r(A)
+# (`analysis.transfer_share`): 1 when the swapped image reads as B, 0 when it reads as A, and
+# noise unrelated to B averages out. Coarse rows are 0–3 (4²–8² in the StyleGAN papers'
+# count of two rows per resolution), fine rows 4–7 (16²–32²; at 32² there are no rows beyond
+# StyleGAN's "middle" ones).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 models = load_feature_models(P, data)
 e_1, judge = models.e_1.model, models.judge.model
+reader = load_pose_reader(P, data)[0].model                     # notebook 04's instrument
+light = load_light_estimator(P, data)[0].model                  # notebook 07's instrument
 yaw_col = get_model().group_sizes["expression"]                 # f_3d = [expression, yaw, pitch, roll] / 60
-yaw = lambda x: e_1.f3d(analysis.to_judge(x, P.image_size).to(P.device) * 2 - 1)[:, yaw_col].cpu() * 60.0
-effects = analysis.row_swap_effect(g, yaw, n=128, seed=P.seed)
-for name, e in effects.items():
-    print(f"swap {name:6s} rows: |Δ yaw| {e['readout_change']:5.1f}° (all rows {e['readout_change_all_rows']:5.1f}°), "
-          f"|Δ mean colour| {e['colour_change']:.3f} (all rows {e['colour_change_all_rows']:.3f})")
+big = lambda x: (analysis.to_judge(x, P.image_size) * 2 - 1).to(P.device)   # 32² in [−1, 1] → 64²
+readers = {"E_1 yaw": lambda x: e_1.f3d(big(x))[:, yaw_col].cpu() * 60.0,                 # degrees
+           "reader yaw": lambda x: reader.f3d(big(x))[:, 0].cpu(),                         # degrees
+           "light az/el": lambda x: light.f3d(big(x))[:, :2].cpu()}                        # degrees
+groups = {**analysis.coarse_fine_rows(g), **{f"rows {i}-{i + 1}": [i, i + 1] for i in range(0, g.n_latent, 2)}}
+effects = {k: analysis.row_swap_effect(g, r, n=128, seed=P.seed, groups=groups) for k, r in readers.items()}
+print(f"{'swapped':10s} {'E_1 yaw |Δ|':>12s} {'share':>6s} {'reader |Δ|':>11s} {'share':>6s} "
+      f"{'light share':>12s} {'colour share':>13s}")
+for name in groups:
+    e, r, li = effects["E_1 yaw"][name], effects["reader yaw"][name], effects["light az/el"][name]
+    print(f"{name:10s} {e['readout_change']:11.1f}° {e['readout_share']:6.2f} {r['readout_change']:10.1f}° "
+          f"{r['readout_share']:6.2f} {li['readout_share']:12.2f} {e['colour_share']:13.2f}")
+print(f"(swapping every row: E_1 |Δ yaw| {e['readout_change_all_rows']:.1f}°, "
+      f"reader {r['readout_change_all_rows']:.1f}°)")
 
 # %% [markdown]
 # ## 5 · Projection: held-out faces into W+
@@ -388,10 +411,12 @@ results = {
     "fjd_samples": fjd, "fjd_floor": fjd_floor, "fjd_floor_same_people": fjd_same, "fjd_train_people": fjd_train,
     "projection_l1": proj_l1, "projection_judge_similarity": sim_proj,
     "judge_similarity_real_same_at_prior_size": sim_real_same_small,
-    "row_swap_pose_effect_coarse": effects["coarse"]["readout_change"],
-    "row_swap_pose_effect_fine": effects["fine"]["readout_change"],
-    "row_swap_colour_effect_coarse": effects["coarse"]["colour_change"],
-    "row_swap_colour_effect_fine": effects["fine"]["colour_change"],
+    **{f"row_swap_pose_effect_{k}": effects["E_1 yaw"][k]["readout_change"] for k in ("coarse", "fine")},
+    **{f"row_swap_pose_share_{k}": effects["E_1 yaw"][k]["readout_share"] for k in ("coarse", "fine")},
+    **{f"row_swap_pose_share_reader_{k}": effects["reader yaw"][k]["readout_share"] for k in ("coarse", "fine")},
+    **{f"row_swap_light_share_{k}": effects["light az/el"][k]["readout_share"] for k in ("coarse", "fine")},
+    **{f"row_swap_colour_effect_{k}": effects["E_1 yaw"][k]["colour_change"] for k in ("coarse", "fine")},
+    **{f"row_swap_colour_share_{k}": effects["E_1 yaw"][k]["colour_share"] for k in ("coarse", "fine")},
 }
 runlog.record_metrics(STEM, results, P.run_dir)
 for k, v in results.items():
@@ -403,9 +428,12 @@ print(f"sharper yardstick, real photos of the training people vs people B: {fjd_
       f"the samples are {fjd / max(fjd_train, 1e-12):.1f}x as far")
 print(f"same-people floor {fjd_same:.3f}: samples {fjd / max(fjd_same, 1e-12):.1f}x, "
       f"real photos of other people {fjd_train / max(fjd_same, 1e-12):.1f}x (not a floor for new people)")
-print(f"pose effect coarse / fine = {results['row_swap_pose_effect_coarse']:.1f}° / "
-      f"{results['row_swap_pose_effect_fine']:.1f}°   coarse clearly larger: "
-      f"{'yes' if results['row_swap_pose_effect_coarse'] > 2 * results['row_swap_pose_effect_fine'] else 'NO'}")
+for by, key in (("E_1", "row_swap_pose_share"), ("the pose reader", "row_swap_pose_share_reader")):
+    c, f = results[f"{key}_coarse"], results[f"{key}_fine"]
+    print(f"share of B's yaw carried over, coarse / fine rows, by {by}: {c:.2f} / {f:.2f}   "
+          f"coarse clearly larger (> 2x): {'yes' if c > 2 * f else 'NO'}")
+print(f"mean |Δ yaw| by E_1, coarse / fine rows: {results['row_swap_pose_effect_coarse']:.1f}° / "
+      f"{results['row_swap_pose_effect_fine']:.1f}° (counts E_1's noise; see §4)")
 print(f"projection identity: {sim_proj:.3f} vs {sim_real_same_small:.3f} for two real images of one person "
       f"(ratio {ratio_proj:.2f}; target >= 0.7: {'met' if ratio_proj >= 0.7 else 'NOT met'})")
 
@@ -421,10 +449,16 @@ print(f"projection identity: {sim_proj:.3f} vs {sim_real_same_small:.3f} for two
 #   score about 16×, but real photos of other people already score about 10×: that figure
 #   is printed, and is not the floor. StyleGAN2 trains for millions of images; this
 #   prior saw 96k (6000 steps of 16, 27 minutes on 2 cores).
-# * **Rows.** Swapping the coarse rows moves E_1's yaw about 1.7× as much as swapping the
-#   fine rows (15° vs 9°): pose lives mostly, not only, in the coarse rows of this small
-#   prior. Colour changes about equally with either group, so colour is not yet confined
-#   to the fine rows.
+# * **Rows.** Swapping the coarse rows carries over 73 % of B's yaw as E_1 reads it and
+#   90 % as the independent pose reader reads it; the fine rows carry 19 % and 12 %. Pose
+#   lives in the coarse rows, mostly in rows 0–1 (4²). E_1's mean change overstates the
+#   fine rows (15° coarse vs 9° fine, 1.7×): swapping rows 6–7 moves E_1's yaw by 10° while
+#   carrying over only 17 % of B's yaw — on these up-sampled 32² samples E_1 reads colour
+#   changes as small yaw changes, and the share removes what is unrelated to B.
+# * **Light and colour.** Where the light comes from follows the coarse rows (86 % of B's
+#   azimuth and elevation), not the fine ones, where one might file it with colour:
+#   SynthFaces' light is a shading gradient across the whole face, a 4²–8² structure. Colour
+#   leans to the fine rows (59 % vs 42 %), but is not confined to them in this small prior.
 # * **Projection keeps identity**: the judge scores a projection as close to its target as
 #   two real images of one person, because a W+ code with free noise maps can fit a 32²
 #   image well. Projections are smoother than their targets (the L1 above).

@@ -281,7 +281,20 @@ def test_row_swap_analysis_and_frechet_judge_distance():
     assert torch.allclose(a, s_none)
     # a readout that only sees the image's mean: the effect table has both groups and is ≥ 0
     eff = analysis.row_swap_effect(g, lambda x: x.mean((1, 2, 3)), n=4, seed=1)
-    assert set(eff) == {"coarse", "fine"} and all(v >= 0 for e in eff.values() for v in e.values())
+    assert set(eff) == {"coarse", "fine"}
+    assert all(v >= 0 for e in eff.values() for k, v in e.items() if "share" not in k)
+    # swapping every row carries all of b over, swapping none carries nothing (2-d readouts too)
+    two = lambda x: x.mean((2, 3))[:, :2]  # noqa: E731
+    eff = analysis.row_swap_effect(g, two, n=4, seed=1, groups={"all": list(range(8)), "none": [], "one": [7]})
+    assert set(eff) == {"all", "one"}
+    assert eff["all"]["readout_share"] == pytest.approx(1.0) and eff["all"]["colour_share"] == pytest.approx(1.0)
+    assert eff["all"]["readout_change"] == pytest.approx(eff["all"]["readout_change_all_rows"])
+    assert eff["one"]["readout_share"] != pytest.approx(1.0)
+    # the share on hand values: a quarter of the way, plus noise unrelated to b that cancels out
+    ra, rb = torch.tensor([0.0, 0.0, 1.0, 1.0]), torch.tensor([4.0, -4.0, 5.0, -3.0])
+    rs = ra + 0.25 * (rb - ra) + 3.0                                 # rb − ra = (4, −4, 4, −4): the 3s cancel
+    assert analysis.transfer_share(ra, rs, rb) == pytest.approx(0.25)
+    assert float((rs - ra).abs().mean()) == pytest.approx(3.0)      # the mean change counts them (1.0 without)
     up = analysis.to_judge(torch.full((2, 3, 32, 32), 3.0))
     assert up.shape == (2, 3, 64, 64) and float(up.max()) == 1.0
     emb = lambda x: x.flatten(1)[:, :3]  # noqa: E731

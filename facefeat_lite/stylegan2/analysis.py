@@ -2,8 +2,9 @@
 
 * :func:`swap_rows` / :func:`row_swap_effect` — which W+ rows control what: take two samples,
   give the first the second's rows in one group (coarse: 4²–8², fine: 16² and up), and read
-  what changed with a frozen estimator (E_1's yaw for pose; the image's mean colour as a
-  colour/light proxy).
+  what changed with a frozen estimator (E_1's or the independent pose reader's yaw for pose,
+  the light estimator's light direction, the image's mean colour) — as the mean change and
+  as the share of the other sample's value carried over (:func:`transfer_share`).
 * :func:`frechet_judge_distance` — the Fréchet distance between the judge's embeddings of two
   image sets ("Fréchet judge distance"; not FID, which is the same formula on Inception
   features, and not comparable with FID values).
@@ -25,8 +26,8 @@ import torch.nn.functional as F
 from ..distribution import frechet_distance
 from .generator import Generator
 
-__all__ = ["resize", "to_judge", "coarse_fine_rows", "swap_rows", "row_swap_effect", "frechet_judge_distance",
-           "people_halves"]
+__all__ = ["resize", "to_judge", "coarse_fine_rows", "swap_rows", "transfer_share", "row_swap_effect",
+           "frechet_judge_distance", "people_halves"]
 
 
 def resize(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -61,23 +62,41 @@ def swap_rows(g: Generator, n: int, seed: int, rows: list[int], truncation: floa
     return tuple(out)
 
 
+def transfer_share(ra: torch.Tensor, rs: torch.Tensor, rb: torch.Tensor) -> float:
+    """The share of the a → b change in a readout that a swap carries over: the least-squares
+    slope of (rs − ra) on (rb − ra), pooled over samples and entries,
+    Σ (rs − ra)(rb − ra) / Σ (rb − ra)².
+
+    1 when the swapped image reads as b, 0 when it reads as a. Unlike mean |rs − ra| it does
+    not count a readout's noise: a change that is unrelated to b's value averages out of the
+    numerator instead of adding to it. ``ra``, ``rs``, ``rb``: (N,) or (N, K)."""
+    d, t = (rs - ra).double(), (rb - ra).double()
+    return float((d * t).sum() / (t * t).sum().clamp_min(1e-12))
+
+
 @torch.no_grad()
 def row_swap_effect(g: Generator, readout: Callable[[torch.Tensor], torch.Tensor], n: int = 64, seed: int = 0,
-                    truncation: float = 1.0) -> dict[str, dict[str, float]]:
-    """For each row group: mean |readout(swapped) − readout(a)| and the same for b − a (the
-    effect of swapping every row), plus the mean-colour change; ``readout`` maps images in
-    [−1, 1] to one number per image (e.g. E_1's yaw in degrees)."""
+                    truncation: float = 1.0, groups: dict[str, list[int]] | None = None
+                    ) -> dict[str, dict[str, float]]:
+    """For each row group (default :func:`coarse_fine_rows`): mean |readout(swapped) −
+    readout(a)| and the same for b − a (the effect of swapping every row), the share of b's
+    readout the swap carries over (:func:`transfer_share`), and the same two figures for the
+    image's mean colour. ``readout`` maps images in [−1, 1] to (N,) or (N, K) numbers (e.g.
+    E_1's yaw in degrees, or a light direction)."""
+    colour = lambda x: x.mean((2, 3))  # noqa: E731
     out = {}
-    for name, rows in coarse_fine_rows(g).items():
+    for name, rows in (coarse_fine_rows(g) if groups is None else groups).items():
         if not rows:
             continue
         a, s, b = swap_rows(g, n, seed, rows, truncation)
-        ra, rs, rb = readout(a), readout(s), readout(b)
-        colour = lambda x: x.mean((2, 3))  # noqa: E731
+        ra, rs, rb = (readout(x).float().cpu() for x in (a, s, b))
+        ca, cs, cb = colour(a), colour(s), colour(b)
         out[name] = {"readout_change": float((rs - ra).abs().mean()),
                      "readout_change_all_rows": float((rb - ra).abs().mean()),
-                     "colour_change": float((colour(s) - colour(a)).abs().mean()),
-                     "colour_change_all_rows": float((colour(b) - colour(a)).abs().mean())}
+                     "readout_share": transfer_share(ra, rs, rb),
+                     "colour_change": float((cs - ca).abs().mean()),
+                     "colour_change_all_rows": float((cb - ca).abs().mean()),
+                     "colour_share": transfer_share(ca, cs, cb)}
     return out
 
 

@@ -3,7 +3,8 @@
 A widget only maps slider values to arguments of :func:`interpolate_image`; everything it
 shows is computed here. Interpolation is linear in z, W or W+ (the paper's "lerp in W";
 slerp in z is StyleGAN1's PPL convention, not needed for viewing), optionally on a subset of
-W+ rows — e.g. only the coarse rows (pose, shape) or only the fine rows (colour, light).
+W+ rows — e.g. only the coarse rows (pose, shape) or only the fine rows (colour); notebook 05
+§4 measures which rows carry what.
 """
 from __future__ import annotations
 
