@@ -14,6 +14,12 @@ The three shares sum to 1. A well-disentangled model puts pose in share(z_1) and
 share(z_2); "both" is what depends on the pair (interaction). :func:`attribute_shares`
 renders the grids for several identities and averages the shares; :func:`identity_spread`
 says how much the judge's view of the person moves while only z changes.
+
+The same question asked of the *codes* rather than the noise (notebook 04 §7): how much of
+an attribute a linear read of f_1 or of f_2 = E_2(x) recovers on real images,
+:func:`linear_readout_r2` — f_2 is meant to leave the pose to f_1, and nothing in the paper's
+losses makes it — and which of the two codes G^I actually draws it from,
+:func:`code_sources`: render f_1 of one image with f_2 of another and see whose pose comes out.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ from typing import Callable
 
 import torch
 
-__all__ = ["variance_shares", "render_grid", "attribute_shares", "identity_spread"]
+__all__ = ["variance_shares", "render_grid", "attribute_shares", "identity_spread", "linear_readout_r2",
+           "same_person_partners", "code_sources"]
 
 
 def variance_shares(values: torch.Tensor) -> dict[str, float]:
@@ -72,3 +79,77 @@ def identity_spread(embeddings: torch.Tensor) -> float:
         raise ValueError("identity_spread needs at least two embeddings")
     g = e @ e.T
     return float((g.sum() - g.diagonal().sum()) / (n * (n - 1)))
+
+
+def linear_readout_r2(codes: torch.Tensor, targets: torch.Tensor, fit: torch.Tensor,
+                      ridge: float = 1e-3) -> torch.Tensor:
+    """How much of each target a linear read of ``codes`` recovers: a ridge regression
+    y ≈ [c, 1] w, w = (AᵀA + ridge · n · I)⁻¹ Aᵀy on the rows where ``fit`` is True (codes
+    standardized with those rows' mean and spread, so ``ridge`` does not depend on their
+    scale), scored by R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² on the other rows.
+
+    ``codes``: N × D, ``targets``: N × K, ``fit``: (N,) bool (split by person, so that the
+    read cannot lean on who it is). Returns (K,) held-out R²s; ≈ 0 (or below) when the codes
+    say nothing linear about a target. With fewer fitting rows than code entries (smoke
+    runs) the ridge alone makes the fit possible, and the R² comes out low."""
+    c, y = torch.as_tensor(codes).double(), torch.as_tensor(targets).double()
+    fit = torch.as_tensor(fit, dtype=torch.bool)
+    if c.dim() != 2 or y.dim() != 2 or not len(c) == len(y) == len(fit):
+        raise ValueError(f"expected codes N × D, targets N × K and fit (N,), got {tuple(c.shape)}, "
+                         f"{tuple(y.shape)} and {tuple(fit.shape)}")
+    n_fit, n_held = int(fit.sum()), int((~fit).sum())
+    if n_fit < 2 or n_held < 2:
+        raise ValueError(f"need at least 2 fitting and 2 held-out rows, got {n_fit} and {n_held}")
+    mu, sd = c[fit].mean(0), c[fit].std(0).clamp_min(1e-8)
+    a = torch.cat([(c - mu) / sd, torch.ones(len(c), 1, dtype=c.dtype)], 1)         # N × (D + 1)
+    gram = a[fit].T @ a[fit] + ridge * n_fit * torch.eye(a.shape[1], dtype=c.dtype)
+    w = torch.linalg.solve(gram, a[fit].T @ y[fit])                                   # (D + 1) × K
+    resid = y[~fit] - a[~fit] @ w
+    return (1 - resid.pow(2).sum(0) / (y[~fit] - y[~fit].mean(0)).pow(2).sum(0).clamp_min(1e-12)).float()
+
+
+def same_person_partners(identity: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """For each sample, another sample of the same person, drawn at random (N,) → (N,);
+    every person needs at least two samples."""
+    identity = torch.as_tensor(identity).long()
+    g = torch.Generator().manual_seed(seed)
+    out = torch.empty_like(identity)
+    for who in identity.unique():
+        members = torch.nonzero(identity == who)[:, 0]
+        if len(members) < 2:
+            raise ValueError(f"person {int(who)} has {len(members)} sample; partners need at least 2 per person")
+        shift = torch.randint(1, len(members), (len(members),), generator=g)     # never 0: never itself
+        out[members] = members[(torch.arange(len(members)) + shift) % len(members)]
+    return out
+
+
+def _slopes(y: torch.Tensor, *xs: torch.Tensor) -> list[float]:
+    """Least-squares slopes of y on the columns xs (with an intercept)."""
+    a = torch.stack([*(x.double() for x in xs), torch.ones(len(y), dtype=torch.float64)], 1)
+    return torch.linalg.lstsq(a, y.double()[:, None]).solution[:-1, 0].tolist()
+
+
+@torch.no_grad()
+def code_sources(render: Callable, read: Callable[[torch.Tensor], torch.Tensor], f_id: torch.Tensor,
+                 f_1: torch.Tensor, f_2: torch.Tensor, partner: torch.Tensor, truth: torch.Tensor,
+                 real: torch.Tensor | None = None) -> dict[str, float]:
+    """Which code G^I draws an attribute from, in the attribute's units per unit of ``truth``.
+
+    For N real images i with codes ``f_id``, ``f_1``, ``f_2`` (N × ·) and true attribute
+    ``truth`` (N,), and ``partner`` (N,) another image of the same person for each: renders
+    x^rec_i = G^I(f_id_i, f_1_i, f_2_i) and the swap G^I(f_id_i, f_1_i, f_2_partner(i)),
+    reads the attribute off them with ``read`` (images → (N,)), and regresses::
+
+        read(x^rec_i)  ≈ a_rec · t_i                       ("rec")
+        read(swap_i)   ≈ a_1 · t_i + a_2 · t_partner(i)    ("f_1", "f_2")
+
+    A renderer that draws the pose from f_1 alone has a_2 = 0 and a_1 = a_rec; one that takes
+    it from f_2 the reverse. ``real`` (the images i themselves), when given, adds "real": the
+    reader's own slope on real faces, the scale a faithful renderer would reach."""
+    partner = torch.as_tensor(partner).long()
+    t, tp = truth.double(), truth.double()[partner]
+    out = {"rec": _slopes(read(render(f_id, f_1, f_2)), t)[0]}
+    out["f_1"], out["f_2"] = _slopes(read(render(f_id, f_1, f_2[partner])), t, tp)
+    if real is not None:
+        out["real"] = _slopes(read(real), t)[0]
+    return out

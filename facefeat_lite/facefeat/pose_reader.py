@@ -41,10 +41,11 @@ def train_pose_reader(data: FaceSet, targets: torch.Tensor, train_idx: torch.Ten
 
 
 def reader_yaw(reader: PoseExpressionExtractor):
-    """images (B × 3 × S × S in [−1, 1]) -> (B,) the yaw the reader sees, in degrees, on the CPU."""
+    """images (B × 3 × S × S in [−1, 1]) -> (B,) the yaw the reader sees, in degrees, on the CPU
+    (read 512 images at a time)."""
     dev = next(reader.parameters()).device
 
     @torch.no_grad()
     def read(x: torch.Tensor) -> torch.Tensor:
-        return reader.f3d(x.to(dev))[:, 0].float().cpu()
+        return torch.cat([reader.f3d(x[i:i + 512].to(dev))[:, 0].float().cpu() for i in range(0, len(x), 512)])
     return read
