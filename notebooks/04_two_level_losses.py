@@ -441,8 +441,9 @@ print(f"f_1 yaw -40° / +40°: E_1 reads {turn['yaw_read_left']:.1f}° / {turn['
 # (`disentangle.linear_readout_r2`: fitted on three quarters of the test people, held-out R²
 # on the rest). Second, which code G^I *draws* the yaw from (`disentangle.code_sources`):
 # render f_1 of one image with f_2 of another image of the same person, read the yaw with
-# the pose reader, and regress it on both images' true yaw — degrees of drawn yaw per
-# standard deviation of true yaw, beside x^rec's own and the reader's on the real photos.
+# the pose reader, and regress it on both images' true yaw — degrees of drawn yaw per degree
+# of true yaw, beside x^rec's own and the reader's on the real photos (a faithful renderer
+# would match the latter).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -452,7 +453,7 @@ codes["f_2, joint E_2"] = predict(M["e_2"], data.test, everyone, P.device)
 if data.test.f3d is None:
     print("this check needs the true pose of each image (SynthFaces' labels); a real set has none")
 else:
-    truth = data.test.f3d[:, -3:-1]                           # yaw, pitch (f_1 = [27 expression weights, yaw, pitch, roll])
+    truth = data.test.f3d[:, -3:-1]                           # yaw, pitch / 60° (f_1's last entries but roll)
     by_person = data.test.identity < (3 * data.test.n_ids) // 4
     for name, label in (("f_1", "f_1 = E_1(x)"), ("f_2", "f_2, notebook 01's E_2"), ("f_2, joint E_2", "f_2, joint E_2")):
         r2 = disentangle.linear_readout_r2(codes[name], truth, by_person)
@@ -466,12 +467,12 @@ else:
                               ("joint G^I, E_2", M["g_img"], codes["f_2, joint E_2"])):
         src = disentangle.code_sources(lambda a, b, c: render(g_img, a, b, c, P.device), read_yaw,
                                        codes["f_id"][some], codes["f_1"][some], f_2[some], partner,
-                                       data.test.f3d[some, -3], real_faces)
-        print(f"{label:24s} yaw drawn per unit of true yaw: x^rec {src['rec']:5.1f}°; f_1 of one image with "
-              f"f_2 of another: from f_1 {src['f_1']:5.1f}°, from f_2 {src['f_2']:5.1f}° (real photos "
-              f"{src['real']:.1f}°)")
-    results.update(yaw_drawn_rec=src["rec"], yaw_drawn_from_f1=src["f_1"], yaw_drawn_from_f2=src["f_2"],
-                   yaw_real_slope=src["real"])
+                                       manipulate.DEG * data.test.f3d[some, -3], real_faces)
+        print(f"{label:24s} yaw drawn per degree of true yaw: x^rec {src['rec']:.2f}; f_1 of one image with "
+              f"f_2 of another: from f_1 {src['f_1']:.2f}, from f_2 {src['f_2']:.2f} (real photos {src['real']:.2f})")
+        if g_img is M["g_img"]:
+            results.update(yaw_drawn_rec=src["rec"], yaw_drawn_from_f1=src["f_1"], yaw_drawn_from_f2=src["f_2"],
+                           yaw_real_slope=src["real"])
 
 # %% [markdown]
 # ## 8 · Steer it yourself
@@ -609,12 +610,12 @@ for what, ok in checks.items():
 # * **G^I draws the pose from f_1 — half of it.** Section 7's last cell asks where the pose
 #   comes from. f_2 does carry it (a linear read of the joint E_2's f_2 recovers the true yaw
 #   with held-out R² 0.69; notebook 01's E_2: 0.58), yet the joint G^I hardly uses it: given
-#   f_1 of one image and f_2 of another of the same person, it draws 26° of yaw per unit of
-#   the f_1 image's true yaw and 1° per unit of the f_2 image's. Notebook 01's G^I did the
-#   opposite (4° from f_1, 8° from f_2) — the joint training with φ_3d moved the pose into
-#   f_1, as intended. The shortfall is in the drawing: x^rec itself shows 27° per unit where
-#   the reader sees 55° on the real photos, so G^I renders about half of any pose it is given,
-#   real or asked for. Sharper renderings (more steps, the paper's widths), not a cleaner f_2,
+#   f_1 of one image and f_2 of another of the same person, it draws 0.43° of yaw per degree
+#   of the f_1 image's true yaw and 0.02° per degree of the f_2 image's. Notebook 01's G^I did
+#   the opposite (0.06° from f_1, 0.13° from f_2) — the joint training with φ_3d moved the
+#   pose into f_1, as intended. The shortfall is in the drawing: x^rec itself shows 0.45° per
+#   degree where the reader sees 0.91° on the real photos, so G^I renders about half of any
+#   pose it is given, real or asked for (the ∓40° turn: the reader sees 41 % of it). Sharper renderings (more steps, the paper's widths), not a cleaner f_2,
 #   are what would fix it — the next bullet tried the latter.
 # * **Keeping the pose out of f_2: tried, not adopted.** A penalty in E_2's loss on the
 #   squared cross-covariance between f^r_2 and E_1's pose entries, as a share of f_2's
