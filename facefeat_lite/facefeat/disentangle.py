@@ -16,7 +16,7 @@ renders the grids for several identities and averages the shares; :func:`identit
 says how much the judge's view of the person moves while only z changes.
 
 The same question asked of the *codes* rather than the noise (notebook 04 §7): how much of
-an attribute a linear read of f_1 or of f_2 = E_2(x) recovers on real images,
+an attribute a linear read of f_1 or of f_2 = E_2(x) (§3.1) recovers on real images,
 :func:`linear_readout_r2` — f_2 is meant to leave the pose to f_1, and nothing in the paper's
 losses makes it — and which of the two codes G^I actually draws it from,
 :func:`code_sources`: render f_1 of one image with f_2 of another and see whose pose comes out.
