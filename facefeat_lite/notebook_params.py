@@ -66,7 +66,7 @@ class FeatureParams(CommonParams):
     e1_batch: int = 64  # E_1 batch size
     e1_lr: float = 3.0e-3  # E_1 (peak) learning rate
     e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
-    e2_steps: int = 600  # E_2 + G^I training steps (Eq. 8)
+    e2_steps: int = 6000  # E_2 + G^I training steps (Eq. 8)
     e2_batch: int = 16  # E_2 batch size
     e2_lr: float = 2.0e-3  # E_2 (peak) learning rate
     judge_width: int = 32  # the judge's base width
