@@ -204,8 +204,10 @@ for term, players in joint.gradient_routes(start, e_id, *batch, e_1=e_1).items()
 # The paper sets λ^f, λ₁…λ₄ "so that no term dominates" and gives no values. We measure
 # each term on one batch of the starting models and pick weights that bring them to the
 # same order as φ_rec ≈ 0.2. φ_id is large by construction: at G^I's norm 16,
-# ‖f_id − E_id(x)‖² = 512 (1 − cos), a hundred or two for today's renderings, so λ₁ = λ₂ =
-# 2·10⁻³ would bring both identity terms to one or two φ_rec. The default is twice that,
+# ‖f_id − E_id(x)‖² = 512 (1 − cos), a hundred or two for the renderings the λs were chosen
+# with (notebook 01's earlier 600-step G^I, φ_rec ≈ 0.15; the shipped start, printed below,
+# has about 55 and 115 against φ_rec ≈ 0.08), so λ₁ = λ₂ = 2·10⁻³ would bring both identity
+# terms to one or two φ_rec. The default is twice that,
 # 4·10⁻³ (two to three φ_rec): in a 600-step sweep it kept more identity on unseen people at
 # the same yaw control; by 3000 steps the gain is small (section 10). λ^f = 0.5 puts D^I's
 # verdict on x^s at about a tenth of the feature discriminators' (≈ 0.7): enough to steer
