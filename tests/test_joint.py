@@ -157,6 +157,19 @@ def test_train_joint_runs_and_resumes_identically(tmp_path, monkeypatch):
         train_joint(data, feats, e_id, {k: v for k, v in init.items() if k != "d_img"}, cfg, root=str(tmp_path))
 
 
+def test_a_switched_off_player_keeps_its_schedule_and_raises_no_warning(tmp_path):
+    """no_img: D^I never updates, so its learning-rate schedule must not step either (PyTorch
+    warns when a scheduler steps before its optimizer ever has)."""
+    import warnings
+
+    data, feats, e_id, init, _ = _toy()
+    cfg = JointConfig(lam_3d=0.0, use_img=False, steps=3, batch=4, lr=1e-3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*lr_scheduler.step.*")
+        out = train_joint(data, feats, e_id, init, cfg, root=str(tmp_path), progress=False)
+    assert len(out.history["g_img"]) == 3
+
+
 def test_gradient_routes_show_the_papers_split():
     data, feats, e_id, init, x = _toy()
     frozen = {k: freeze(copy.deepcopy(v)) for k, v in init.items()}

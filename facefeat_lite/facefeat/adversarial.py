@@ -63,8 +63,9 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
 
         def one_step(state):
             logs = step(state, models, opts)
-            for s in state.schedulers.values():
-                s.step()
+            for g, s in state.schedulers.items():
+                if opts[g].state:          # a player an ablation switches off never steps: leave its
+                    s.step()               # schedule alone (PyTorch warns about a step before any update)
             return logs
 
         return run_steps(name, one_step, state, models, cfg, run, progress, callbacks)
