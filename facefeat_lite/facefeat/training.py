@@ -97,7 +97,7 @@ class E2Config(TrainConfig):
 
     n: int = 16                     # BEGAN filters (paper: 64)
     f2_dim: int = 256
-    steps: int = 6000               # judge cosine x–x^rec on unseen people: 0.38 at 600, 0.56 at 3000, 0.61
+    steps: int = 6000               # judge cosine x–x^rec on unseen people: 0.38 at 600, 0.56 at 3000, 0.61 here
     batch: int = 16
     lr: float = 2e-3
     augment: bool = False           # G^I must reproduce x exactly, shifts included
