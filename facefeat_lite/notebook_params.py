@@ -62,15 +62,15 @@ class FeatureParams(CommonParams):
     e1_width: int = 16  # its base width (paper: 64)
     e1_depths: list[int] = dataclasses.field(default_factory=lambda: [1, 1, 1, 1])  # blocks per stage
     e1_stem_stride: int = 2  # stride of the stem conv (1 or 2)
-    e1_steps: int = 1500  # E_1 training steps
+    e1_steps: int = 5000  # E_1 training steps
     e1_batch: int = 64  # E_1 batch size
     e1_lr: float = 3.0e-3  # E_1 (peak) learning rate
     e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
-    e2_steps: int = 6000  # E_2 + G^I training steps (Eq. 8)
+    e2_steps: int = 12000  # E_2 + G^I training steps (Eq. 8)
     e2_batch: int = 16  # E_2 batch size
     e2_lr: float = 2.0e-3  # E_2 (peak) learning rate
     judge_width: int = 32  # the judge's base width
-    judge_steps: int = 1200  # judge training steps
+    judge_steps: int = 4800  # judge training steps
     judge_batch: int = 64  # judge batch size
     judge_lr: float = 3.0e-3  # judge (peak) learning rate
     judge_scale: float = 16.0  # its ArcFace scale s
@@ -87,7 +87,7 @@ class Stage1Params(FeatureParams):
 
     SMOKE: ClassVar[dict[str, Any]] = {**FeatureParams.SMOKE, "fgan_steps": 30, "n_eval": 200}
 
-    fgan_steps: int = 2000  # training steps of each feature GAN
+    fgan_steps: int = 12000  # training steps of each feature GAN
     fgan_batch: int = 256  # their batch size (paper: 96)
     fgan_lr: float = 1.0e-3  # their (peak) Adam learning rate (paper: 8e-5)
     fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)

@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from conftest import dying_fit
-from facefeat_lite.data.faceset import FaceSet, augment, holdout_split, to_model
+from facefeat_lite.data.faceset import FaceSet, augment, degrade, holdout_split, to_model
 from facefeat_lite.facefeat.judge import Judge, JudgeConfig, JudgeNet, check_unit_range, train_judge
 from facefeat_lite.facefeat.training import (E1Config, E2Config, EidConfig, e1_r2, e2_l1, identification_accuracy,
                                              make_scheduler, train_e1, train_e2, train_e_id)
@@ -56,6 +56,26 @@ def test_augment_deterministic_and_flip():
     flipped = [torch.equal(m[i], x[i].flip(-1)) for i in range(6)]
     kept = [torch.equal(m[i], x[i]) for i in range(6)]
     assert all(f or k for f, k in zip(flipped, kept)) and any(flipped)
+
+
+def test_degrade_blurs_and_noises_a_share_of_the_images():
+    """The judge's degradations: p = 0 leaves the batch as it is; p = 1 changes every image,
+    stays in [-1, 1] and is deterministic in the generator; a blurred image is smoother."""
+    x = torch.rand(64, 3, 16, 16) * 2 - 1
+    assert torch.equal(degrade(x, torch.Generator().manual_seed(0), p=0.0), x)
+    a = degrade(x, torch.Generator().manual_seed(3), p=1.0)
+    assert torch.equal(a, degrade(x, torch.Generator().manual_seed(3), p=1.0))
+    assert a.shape == x.shape and a.min() >= -1 and a.max() <= 1
+    changed = (a - x).flatten(1).abs().amax(1) > 0
+    assert changed.float().mean() > 0.9                 # noise σ ~ U[0, 0.15]: almost surely > 0
+    blur_only = degrade(x, torch.Generator().manual_seed(3), p=1.0, max_noise=0.0)
+    roughness = lambda t: (t[..., 1:] - t[..., :-1]).abs().mean()      # noqa: E731
+    assert roughness(blur_only) < 0.8 * roughness(x)   # three in four images pooled ×2..×4
+    half = degrade(x, torch.Generator().manual_seed(5), p=0.5)
+    kept = ((half - x).flatten(1).abs().amax(1) == 0).float().mean()
+    assert 0.3 < kept < 0.7
+    with pytest.raises(ValueError, match="probability"):
+        degrade(x, torch.Generator(), p=1.5)
 
 
 def test_faceset_from_identity_folder(tmp_path):

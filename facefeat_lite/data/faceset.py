@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-__all__ = ["FaceSet", "holdout_split", "augment", "to_model"]
+__all__ = ["FaceSet", "holdout_split", "augment", "degrade", "to_model"]
 
 
 def to_model(images: torch.Tensor) -> torch.Tensor:
@@ -153,6 +153,28 @@ def holdout_split(identity: torch.Tensor, fraction: float = 0.2) -> tuple[torch.
         train.append(members[:len(members) - k])
         hold.append(members[len(members) - k:])
     return torch.cat(train).sort().values, torch.cat(hold).sort().values
+
+
+def degrade(x: torch.Tensor, g: torch.Generator, p: float = 0.5, max_factor: int = 4,
+            max_noise: float = 0.15) -> torch.Tensor:
+    """Image degradations for a recognizer's training batch (B, 3, S, S) in [-1, 1]: each image,
+    with probability ``p``, is blurred (average-pooled by a factor drawn from 1..``max_factor``,
+    then bilinearly resized back to S; 1 = sharp) and gets Gaussian noise of a standard deviation
+    drawn from U[0, ``max_noise``]. The others pass unchanged. Random numbers come from ``g``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p is a probability in [0, 1], got {p}")
+    b, s = x.shape[0], x.shape[-1]
+    on = torch.rand(b, generator=g) < p                                     # B
+    factor = torch.randint(1, max_factor + 1, (b,), generator=g)            # B, 1 = no blur
+    sigma = max_noise * torch.rand(b, generator=g) * on                     # B
+    noise = torch.randn(x.shape, generator=g)
+    out = x.clone()
+    for f in range(2, max_factor + 1):
+        m = on & (factor == f)
+        if m.any():                                                         # pool by f, back to S × S
+            out[m] = F.interpolate(F.avg_pool2d(x[m], f, ceil_mode=True), size=(s, s), mode="bilinear",
+                                   align_corners=False)
+    return (out + sigma[:, None, None, None] * noise.to(x.device)).clamp(-1, 1)
 
 
 def augment(x: torch.Tensor, g: torch.Generator, shift: int = 4, brightness: float = 0.2,

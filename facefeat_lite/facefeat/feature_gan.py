@@ -111,7 +111,7 @@ class FeatureGanConfig(TrainConfig):
     z_dim: int = 64
     g_hidden: list[int] = field(default_factory=lambda: [128, 256, 256])
     d_hidden: list[int] = field(default_factory=lambda: [256, 256, 128])
-    steps: int = 2000
+    steps: int = 12000
     batch: int = 256
     lr: float = 1e-3
     beta1: float = 0.5              # Adam β₁ for both players (DCGAN's; the paper does not say)

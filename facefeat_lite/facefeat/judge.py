@@ -18,6 +18,11 @@ recognizer sees. The judge is independent in every way we control:
   that gets the colours right and the face wrong should not pass). Each training batch
   pairs B/2 random images with images of their twins, and every image gets a random RGB
   channel order, so colours are a weak cue and shape a strong one.
+* **degradations**: half of each batch is blurred (pooled ×2–4, resized back) and noised
+  (σ up to 0.15). Generated faces are softer than renders; a judge that never saw a soft
+  face reads softness as another person. Trained 4800 steps without them, the judge's cosine
+  between a test image and the same image pooled ×2 was 0.77 (two photos of one person:
+  0.80), so it scored image quality as much as identity.
 
 **Never a loss.** :class:`Judge` is not an ``nn.Module``; :meth:`Judge.embed` runs under
 ``torch.no_grad`` on frozen weights, so its output carries no gradient and cannot train
@@ -32,7 +37,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..data.faceset import FaceSet, augment, to_model
+from ..data.faceset import FaceSet, augment, degrade, to_model
 from ..metrics import VerificationResult, verification_10fold
 from .extractors import arcface_logits
 from .training import Trained, TrainConfig, _config, train_models
@@ -48,12 +53,13 @@ class JudgeConfig(TrainConfig):
     emb_dim: int = 128
     scale: float = 16.0       # ArcFace s (insightface: 64 for 85k identities; a few hundred need less)
     margin: float = 0.1       # ArcFace m in radians (insightface: 0.5; 0.3 did not converge in 1200 steps here)
-    steps: int = 1200
+    steps: int = 4800         # hard (shape-twin) pairs: 0.71 at 1200 steps, 0.78 at 2400, 0.81 here
     lr: float = 3e-3
     weight_decay: float = 5e-4
     twin_batches: bool = True # half of each batch: a sample of the shape twin of the other half's
     colour_augment: bool = True  # random RGB channel order per image: colours stop being identity cues
     pool: int = 4             # the last map is average-pooled to pool × pool and flattened (1 = global pooling)
+    degrade: float = 0.5      # share of training images blurred ×2–4 and noised (faceset.degrade); 0: none
     seed: int = 1234
 
 
@@ -164,6 +170,8 @@ def train_judge(data: FaceSet, train_idx: torch.Tensor, cfg: JudgeConfig | None 
         x = to_model(data.take(idx))
         if cfg.augment:
             x = augment(x, g, shift=max(1, data.image_size // 16), colour=cfg.colour_augment)
+        if cfg.degrade:
+            x = degrade(x, g, cfg.degrade)
         return {"loss": m["judge"].loss(x.to(device), data.identity[idx].to(device))}
 
     build = lambda: {"judge": JudgeNet(n_ids, cfg.width, cfg.emb_dim, cfg.scale, cfg.margin, cfg.pool)}
