@@ -320,8 +320,9 @@ plt.show()
 # flattened, so the *layout* of the face reaches the embedding) trained with ArcFace's
 # additive angular margin, another seed, on the judge identities and their shape twins,
 # with half of each batch blurred and noised so that a soft image is not read as another
-# person (section 7 says why). It is wrapped in `Judge`, which is not an `nn.Module` and embeds under `torch.no_grad`:
-# its output carries no gradient, so it cannot become a loss by accident.
+# person (section 7 says why). It is wrapped in `Judge`, which is not an `nn.Module` and
+# embeds under `torch.no_grad`: its output carries no gradient, so it cannot become a loss
+# by accident.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

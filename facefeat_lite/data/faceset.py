@@ -166,15 +166,16 @@ def degrade(x: torch.Tensor, g: torch.Generator, p: float = 0.5, max_factor: int
     b, s = x.shape[0], x.shape[-1]
     on = torch.rand(b, generator=g) < p                                     # B
     factor = torch.randint(1, max_factor + 1, (b,), generator=g)            # B, 1 = no blur
-    sigma = max_noise * torch.rand(b, generator=g) * on                     # B
-    noise = torch.randn(x.shape, generator=g)
+    sigma = (max_noise * torch.rand(b, generator=g) * on).to(x.device)      # B
+    noise = torch.randn(x.shape, generator=g).to(x.device)                  # g is a CPU generator
+    on, factor = on.to(x.device), factor.to(x.device)
     out = x.clone()
     for f in range(2, max_factor + 1):
         m = on & (factor == f)
         if m.any():                                                         # pool by f, back to S × S
             out[m] = F.interpolate(F.avg_pool2d(x[m], f, ceil_mode=True), size=(s, s), mode="bilinear",
                                    align_corners=False)
-    return (out + sigma[:, None, None, None] * noise.to(x.device)).clamp(-1, 1)
+    return (out + sigma[:, None, None, None] * noise).clamp(-1, 1)
 
 
 def augment(x: torch.Tensor, g: torch.Generator, shift: int = 4, brightness: float = 0.2,
