@@ -157,7 +157,8 @@ def holdout_split(identity: torch.Tensor, fraction: float = 0.2) -> tuple[torch.
 
 def degrade(x: torch.Tensor, g: torch.Generator, p: float = 0.5, max_factor: int = 4,
             max_noise: float = 0.15) -> torch.Tensor:
-    """Image degradations for a recognizer's training batch (B, 3, S, S) in [-1, 1]: each image,
+    """Image degradations for a recognizer's training batch (B, 3, S, S) in [-1, 1] — the judge
+    of notebook 01, FaceFeat-GAN §4's independent recognizer, trains with them: each image,
     with probability ``p``, is blurred (average-pooled by a factor drawn from 1..``max_factor``,
     then bilinearly resized back to S; 1 = sharp) and gets Gaussian noise of a standard deviation
     drawn from U[0, ``max_noise``]. The others pass unchanged. Random numbers come from ``g``."""
