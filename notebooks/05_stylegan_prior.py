@@ -89,6 +89,7 @@ judge_batch: int = 64  # judge batch size
 judge_lr: float = 0.003  # judge (peak) learning rate
 judge_scale: float = 16.0  # its ArcFace scale s
 judge_margin: float = 0.1  # its ArcFace margin m (radians)
+judge_degrade: float = 0.5  # share of its training images blurred and noised (0: none; notebook 01 §7)
 amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
 sg_prior: str = "data/weights/stylegan2_synthfaces32.pt"  # rosinality-format generator ("": train sg_steps)
 sg_steps: int = 6000  # training steps when sg_prior is "" (the shipped prior's own)
