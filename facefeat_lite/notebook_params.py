@@ -155,6 +155,7 @@ class JointParams(Stage2Params):
     j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)
     j_lam1: float = 4.0e-3  # lambda_1: weight of phi_id(x^rec) in Eq. 3
     j_lam2: float = 4.0e-3  # lambda_2: weight of phi_id(x^s) in Eq. 3
+    j_id_lowpass: int = 2  # phi_id compares x^r and the rendering both pooled by this factor (not in the paper; 1: off)
     j_lam_3d: float = 0.2  # weight of the pose/expression consistency ||f^s_1 - E_1(x^s)||^2 (not in the paper; 0: off)
     j_3d_entries: str = "pose"  # which f_1 entries that consistency checks: "pose" (yaw, pitch, roll) or "all"
     n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions

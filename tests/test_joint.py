@@ -91,7 +91,7 @@ def test_losses_and_ablation_flags_remove_exactly_their_term():
     x_r, f_id, f_1, z_1, z_2 = _batch(x, feats)
     with torch.no_grad():
         r = render_pair(m, x_r, f_id, f_1, z_1, z_2)
-        base = JointConfig(lam_3d=0.0, lam_f=0.3, lam_adv=0.7, lam1=0.01, lam2=0.02)
+        base = JointConfig(lam_3d=0.0, lam_f=0.3, lam_adv=0.7, lam1=0.01, lam2=0.02, id_lowpass=1)  # the paper's
         full = generator_losses(m, e_id, r, x_r, f_id, base)
         t = {k: float(v) for k, v in full.items() if k.startswith("phi_")}
         # Eq. 11 by hand: ‖f_id − E_id(x)‖² at norm 16, batch mean
@@ -224,3 +224,35 @@ def test_train_joint_refuses_phi_3d_without_e1(tmp_path):
     data, feats, e_id, init, _ = _toy()
     with pytest.raises(ValueError, match="needs the frozen E_1"):
         train_joint(data, feats, e_id, init, JointConfig(lam_3d=0.1, steps=1), root=str(tmp_path), progress=False)
+
+
+def test_id_lowpass_compares_identity_on_low_passed_images_on_both_sides():
+    """id_lowpass = f: φ_id = ‖E_id(lowpass(x^r)) − E_id(lowpass(x))‖² (Eq. 11 on pooled images);
+    1 is the paper's ‖f_id − E_id(x)‖²; the gradient still reaches G^I only."""
+    import torch.nn.functional as F
+
+    from facefeat_lite.data.faceset import lowpass
+
+    data, feats, e_id, init, x = _toy()
+    m = {k: v.train() for k, v in init.items()}
+    x_r, f_id, f_1, z_1, z_2 = _batch(x, feats)
+    # the low-pass keeps the coarse picture (its 2 × 2 means, roughly) and removes the detail
+    pooled = lowpass(x_r, 2)
+    assert pooled.shape == x_r.shape and torch.equal(lowpass(x_r, 1), x_r)
+    assert torch.allclose(F.avg_pool2d(pooled, 2), F.avg_pool2d(x_r, 2), atol=0.15)
+    assert float((pooled - x_r).abs().mean()) > 0.01           # it does blur
+    with pytest.raises(ValueError, match="whole number"):
+        lowpass(x_r, 0)
+    with torch.no_grad():
+        r = render_pair(m, x_r, f_id, f_1, z_1, z_2)
+        t = generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, id_lowpass=2))
+        target = e_id.for_generator(lowpass(x_r, 2))
+        for key, img in (("phi_id_rec", r["x_rec"]), ("phi_id_s", r["x_s"])):
+            by_hand = (target - e_id.for_generator(lowpass(img, 2))).pow(2).sum(1).mean()
+            assert float(t[key]) == pytest.approx(float(by_hand), rel=1e-5)
+        paper = generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, id_lowpass=1))
+        assert float(paper["phi_id_s"]) != pytest.approx(float(t["phi_id_s"]), rel=1e-3)
+    off = _generator_grads(JointConfig(lam_3d=0.0, lam1=0.0, lam2=0.0, id_lowpass=2))
+    on = _generator_grads(JointConfig(lam_3d=0.0, lam1=1.0, lam2=1.0, id_lowpass=2))
+    assert _same(off["g_f"], on["g_f"]) and _same(off["e_2"], on["e_2"])
+    assert not _same(off["g_img"], on["g_img"])

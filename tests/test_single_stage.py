@@ -18,9 +18,10 @@ def test_noise_slots_are_shaped_like_the_features():
 
 
 def test_budget_copies_the_joint_run():
-    joint = JointConfig(steps=123, batch=8, lr=3e-4, lam_adv=0.7, lam2=0.02, seed=5)
+    joint = JointConfig(steps=123, batch=8, lr=3e-4, lam_adv=0.7, lam2=0.02, id_lowpass=3, seed=5)
     cfg = SingleStageConfig.from_joint(joint)
-    assert (cfg.steps, cfg.batch, cfg.lr, cfg.lam_adv, cfg.lam_id, cfg.seed) == (123, 8, 3e-4, 0.7, 0.02, 5)
+    assert (cfg.steps, cfg.batch, cfg.lr, cfg.lam_adv, cfg.lam_id, cfg.id_lowpass, cfg.seed) == (
+        123, 8, 3e-4, 0.7, 0.02, 3, 5)
 
 
 def test_single_stage_trains_from_the_given_start(tmp_path):
@@ -38,3 +39,15 @@ def test_single_stage_trains_from_the_given_start(tmp_path):
         assert torch.allclose(a, b, atol=1e-8)                              # it starts from G^I's weights
     with pytest.raises(ValueError, match="frozen"):
         train_single_stage(data, feats, e_id.train(), g0, d0, cfg, root=str(tmp_path / "c"), progress=False)
+
+
+def test_single_stage_takes_the_joint_runs_low_passed_identity_loss(tmp_path):
+    data, feats, e_id, init, _ = _toy()
+    cfg = SingleStageConfig(steps=1, batch=4, lr=1e-12, schedule="step")
+    paper = train_single_stage(data, feats, e_id, init["g_img"], init["d_img"], cfg, root=str(tmp_path / "a"),
+                               progress=False)
+    low = train_single_stage(data, feats, e_id, init["g_img"], init["d_img"],
+                             SingleStageConfig(**{**cfg.__dict__, "id_lowpass": 2}), root=str(tmp_path / "b"),
+                             progress=False)
+    # the same batch and start: only φ_id's low-pass differs, so its first value must too
+    assert low.history["phi_id"][0] != pytest.approx(paper.history["phi_id"][0], rel=1e-3)

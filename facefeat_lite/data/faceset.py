@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-__all__ = ["FaceSet", "holdout_split", "augment", "degrade", "to_model"]
+__all__ = ["FaceSet", "holdout_split", "augment", "degrade", "lowpass", "to_model"]
 
 
 def to_model(images: torch.Tensor) -> torch.Tensor:
@@ -155,6 +155,17 @@ def holdout_split(identity: torch.Tensor, fraction: float = 0.2) -> tuple[torch.
     return torch.cat(train).sort().values, torch.cat(hold).sort().values
 
 
+def lowpass(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """(B, C, S, S) → the same size, average-pooled by ``factor`` and bilinearly resized back:
+    :func:`degrade`'s blur; ``factor`` 1 returns ``x``."""
+    if int(factor) != factor or factor < 1:
+        raise ValueError(f"the low-pass factor is a whole number ≥ 1 (1 = none), got {factor}")
+    if factor == 1:
+        return x
+    return F.interpolate(F.avg_pool2d(x, int(factor), ceil_mode=True), size=x.shape[-2:], mode="bilinear",
+                         align_corners=False)
+
+
 def degrade(x: torch.Tensor, g: torch.Generator, p: float = 0.5, max_factor: int = 4,
             max_noise: float = 0.15) -> torch.Tensor:
     """Image degradations for a recognizer's training batch (B, 3, S, S) in [-1, 1] — the judge
@@ -164,7 +175,7 @@ def degrade(x: torch.Tensor, g: torch.Generator, p: float = 0.5, max_factor: int
     drawn from U[0, ``max_noise``]. The others pass unchanged. Random numbers come from ``g``."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p is a probability in [0, 1], got {p}")
-    b, s = x.shape[0], x.shape[-1]
+    b = x.shape[0]
     on = torch.rand(b, generator=g) < p                                     # B
     factor = torch.randint(1, max_factor + 1, (b,), generator=g)            # B, 1 = no blur
     sigma = (max_noise * torch.rand(b, generator=g) * on).to(x.device)      # B
@@ -174,8 +185,7 @@ def degrade(x: torch.Tensor, g: torch.Generator, p: float = 0.5, max_factor: int
     for f in range(2, max_factor + 1):
         m = on & (factor == f)
         if m.any():                                                         # pool by f, back to S × S
-            out[m] = F.interpolate(F.avg_pool2d(x[m], f, ceil_mode=True), size=(s, s), mode="bilinear",
-                                   align_corners=False)
+            out[m] = lowpass(x[m], f)
     return (out + sigma[:, None, None, None] * noise).clamp(-1, 1)
 
 

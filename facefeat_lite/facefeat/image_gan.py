@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ..data.faceset import FaceSet, to_model
+from ..data.faceset import FaceSet, lowpass, to_model
 from ..nn.began import BeganDecoder, BeganEncoder
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import IdentityExtractor, ImageGenerator
@@ -72,14 +72,17 @@ def convergence_measure(l_real: float, l_fake: float, gamma: float = 0.5) -> flo
     return float(l_real + abs(gamma * l_real - l_fake))
 
 
-def eq11_identity_loss(f_id: torch.Tensor, e_id: IdentityExtractor, x: torch.Tensor) -> torch.Tensor:
+def eq11_identity_loss(f_id: torch.Tensor, e_id: IdentityExtractor, x: torch.Tensor,
+                       lowpass_factor: int = 1) -> torch.Tensor:
     """Eq. 11: φ_id(x) = ‖f_id − E_id(x)‖²₂ (both at G^I's norm 16, mean over the batch).
 
     E_id must be frozen (eval mode, no parameter gradients); the gradient flows into ``x``.
+    ``lowpass_factor`` > 1 (a deviation, see ``JointConfig.id_lowpass``) reads E_id off
+    :func:`lowpass` (x); ``f_id`` must then come from the equally low-passed real image.
     """
     if e_id.training:
         raise ValueError("E_id is frozen in Eq. 11: call freeze(e_id) first")
-    return (f_id - e_id.for_generator(x)).pow(2).sum(1).mean()
+    return (f_id - e_id.for_generator(lowpass(x, lowpass_factor))).pow(2).sum(1).mean()
 
 
 def eq3_image_generator_loss(energy_rec: torch.Tensor, x_r: torch.Tensor, x_rec: torch.Tensor,

@@ -13,7 +13,8 @@ the baseline here is FaceFeat-GAN with stage 1 removed and nothing else changed:
 * **the same losses where they apply**: D learns Eq. 4 with BEGAN's k_t, its fakes all
   G(f_id, z); G learns λ_adv φ^I(x) + λ_id φ_id(x) (Eq. 11) — there is no x^rec without an
   encoder, so no reconstruction term, as in any single-stage conditional GAN;
-* **the same budget**: steps, batch, learning rate, λ_adv and λ_id (= λ_2) of the joint run.
+* **the same budget**: steps, batch, learning rate, λ_adv, λ_id (= λ_2) and φ_id's low-pass
+  (``id_lowpass``, the joint run's deviation) of the joint run.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..data.faceset import FaceSet, to_model
+from ..data.faceset import FaceSet, lowpass, to_model
 from ..train.runtime import shard
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import GEN_NORM, IdentityExtractor, ImageGenerator
@@ -40,6 +41,7 @@ class SingleStageConfig(TrainConfig):
 
     lam_adv: float = 0.1            # G's φ^I(x) weight (the joint run's λ_adv)
     lam_id: float = 1e-3            # G's φ_id(x) weight (the joint run's λ_2)
+    id_lowpass: int = 1             # φ_id on low-passed images (the joint run's id_lowpass; 1 = the paper)
     gamma: float = 0.5
     lambda_k: float = 1e-3
     steps: int = 300
@@ -51,9 +53,9 @@ class SingleStageConfig(TrainConfig):
     @classmethod
     def from_joint(cls, joint) -> "SingleStageConfig":
         """The same budget as a :class:`~.joint.JointConfig`."""
-        return cls(lam_adv=joint.lam_adv, lam_id=joint.lam2, gamma=joint.gamma, lambda_k=joint.lambda_k,
-                   steps=joint.steps, batch=joint.batch, lr=joint.lr, beta1=joint.beta1, schedule=joint.schedule,
-                   lr_late=joint.lr_late, decay_step=joint.decay_step, seed=joint.seed)
+        return cls(lam_adv=joint.lam_adv, lam_id=joint.lam2, id_lowpass=joint.id_lowpass, gamma=joint.gamma,
+                   lambda_k=joint.lambda_k, steps=joint.steps, batch=joint.batch, lr=joint.lr, beta1=joint.beta1,
+                   schedule=joint.schedule, lr_late=joint.lr_late, decay_step=joint.decay_step, seed=joint.seed)
 
 
 def sample_slots(n: int, f1_dim: int, f2_dim: int, generator: torch.Generator | None = None,
@@ -99,7 +101,11 @@ def train_single_stage(data: FaceSet, feats: dict[str, torch.Tensor], e_id: Iden
         loss_d.backward()
         opts["d"].step()
         set_requires_grad(d, False)
-        id_loss = eq11_identity_loss(f_id[pick].to(device), e_id, x)
+        target = f_id[pick].to(device)
+        if cfg.id_lowpass > 1:                                                     # as in the joint run
+            with torch.no_grad():
+                target = e_id.for_generator(lowpass(x_r, cfg.id_lowpass))
+        id_loss = eq11_identity_loss(target, e_id, x, cfg.id_lowpass)
         loss_g = cfg.lam_adv * energy(d, x).mean() + cfg.lam_id * id_loss
         opts["g"].zero_grad(set_to_none=True)
         loss_g.backward()
