@@ -40,7 +40,7 @@ from .extractors import IdentityExtractor, ImageGenerator
 from .feature_gan import FeatureGenerator, sample_noise
 from .training import Trained, TrainConfig
 
-__all__ = ["ImageDiscriminator", "energy", "update_k", "convergence_measure", "eq11_identity_loss",
+__all__ = ["ImageDiscriminator", "energy", "update_k", "convergence_measure", "eq11_identity_loss", "identity_target",
            "eq3_image_generator_loss", "eq4_image_discriminator_loss", "Stage2Config", "train_stage2",
            "render"]
 
@@ -78,11 +78,21 @@ def eq11_identity_loss(f_id: torch.Tensor, e_id: IdentityExtractor, x: torch.Ten
 
     E_id must be frozen (eval mode, no parameter gradients); the gradient flows into ``x``.
     ``lowpass_factor`` > 1 (a deviation, see ``JointConfig.id_lowpass``) reads E_id off
-    :func:`lowpass` (x); ``f_id`` must then come from the equally low-passed real image.
+    :func:`lowpass` (x); ``f_id`` must then come from the equally low-passed real image
+    (:func:`identity_target`).
     """
     if e_id.training:
         raise ValueError("E_id is frozen in Eq. 11: call freeze(e_id) first")
     return (f_id - e_id.for_generator(lowpass(x, lowpass_factor))).pow(2).sum(1).mean()
+
+
+@torch.no_grad()
+def identity_target(f_id: torch.Tensor, e_id: IdentityExtractor, x_r: torch.Tensor,
+                    lowpass_factor: int = 1) -> torch.Tensor:
+    """What Eq. 11 compares a rendering's identity with: ``f_id`` (the paper), or with
+    ``lowpass_factor`` > 1 E_id's reading of the equally low-passed real image x^r (B × 256,
+    G^I's norm 16; the deviation ``JointConfig.id_lowpass``)."""
+    return f_id if lowpass_factor == 1 else e_id.for_generator(lowpass(x_r, lowpass_factor))
 
 
 def eq3_image_generator_loss(energy_rec: torch.Tensor, x_r: torch.Tensor, x_rec: torch.Tensor,

@@ -53,14 +53,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ..data.faceset import FaceSet, lowpass, to_model
+from ..data.faceset import FaceSet, to_model
 from ..train.runtime import shard
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import IdentityExtractor, PoseExpressionExtractor
 from .feature_gan import eq2_feature_discriminator_loss, r1_penalty, sample_noise
 from .feature_gan import phi_f as phi_f_of
 from .image_gan import (convergence_measure, energy, eq3_image_generator_loss,
-                        eq4_image_discriminator_loss, eq11_identity_loss, update_k)
+                        eq4_image_discriminator_loss, eq11_identity_loss, identity_target,
+                        update_k)
 from .training import Trained, TrainConfig
 
 __all__ = ["JointConfig", "ABLATIONS", "PLAYERS", "eq8_e2_loss", "phi_3d", "render_pair", "backward_each",
@@ -193,9 +194,7 @@ def generator_losses(m: dict[str, nn.Module], e_id: IdentityExtractor, r: dict[s
     """
     w = cfg.weights()
     x_rec, x_s = r["x_rec"], r["x_s"]
-    if cfg.id_lowpass > 1:      # the deviation: identity compared on low-passed images, both sides
-        with torch.no_grad():
-            f_id = e_id.for_generator(lowpass(x_r, cfg.id_lowpass))            # B × 256, norm 16
+    f_id = identity_target(f_id, e_id, x_r, cfg.id_lowpass)                 # the deviation: low-passed x^r's
     id_rec = eq11_identity_loss(f_id, e_id, x_rec, cfg.id_lowpass)          # Eq. 11 on x^rec
     id_s = eq11_identity_loss(f_id, e_id, x_s, cfg.id_lowpass)              # … and on x^s
     e_rec = energy(m["d_img"], x_rec)                                       # φ^I(x^rec), per image

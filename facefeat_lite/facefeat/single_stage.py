@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..data.faceset import FaceSet, lowpass, to_model
+from ..data.faceset import FaceSet, to_model
 from ..train.runtime import shard
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import GEN_NORM, IdentityExtractor, ImageGenerator
 from .image_gan import (ImageDiscriminator, convergence_measure, energy, eq4_image_discriminator_loss,
-                        eq11_identity_loss, update_k)
+                        eq11_identity_loss, identity_target, update_k)
 from .training import Trained, TrainConfig
 
 __all__ = ["SingleStageConfig", "sample_slots", "train_single_stage"]
@@ -101,10 +101,7 @@ def train_single_stage(data: FaceSet, feats: dict[str, torch.Tensor], e_id: Iden
         loss_d.backward()
         opts["d"].step()
         set_requires_grad(d, False)
-        target = f_id[pick].to(device)
-        if cfg.id_lowpass > 1:                                                     # as in the joint run
-            with torch.no_grad():
-                target = e_id.for_generator(lowpass(x_r, cfg.id_lowpass))
+        target = identity_target(f_id[pick].to(device), e_id, x_r, cfg.id_lowpass)  # as in the joint run
         id_loss = eq11_identity_loss(target, e_id, x, cfg.id_lowpass)
         loss_g = cfg.lam_adv * energy(d, x).mean() + cfg.lam_id * id_loss
         opts["g"].zero_grad(set_to_none=True)
