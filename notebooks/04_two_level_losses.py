@@ -213,7 +213,8 @@ for term, players in joint.gradient_routes(start, e_id, *batch, e_1=e_1).items()
 # same order as φ_rec ≈ 0.2. φ_id is large by construction: at G^I's norm 16,
 # ‖f_id − E_id(x)‖² = 512 (1 − cos), a hundred or two for the renderings the λs were chosen
 # with (notebook 01's earlier 600-step G^I, φ_rec ≈ 0.15; the shipped start, printed below,
-# has about 55 and 115 against φ_rec ≈ 0.08), so λ₁ = λ₂ = 2·10⁻³ would bring both identity
+# has about 31 and 81 against φ_rec ≈ 0.07 with the low-passed φ_id, 55 and 115 with the
+# paper's), so λ₁ = λ₂ = 2·10⁻³ would bring both identity
 # terms to one or two φ_rec. The default is twice that,
 # 4·10⁻³ (two to three φ_rec): in a 600-step sweep it kept more identity on unseen people at
 # the same yaw control; by 3000 steps the gain is small (section 10). λ^f = 0.5 puts D^I's
