@@ -38,6 +38,7 @@ class FeatureParams(CommonParams):
 
     SMOKE: ClassVar[dict[str, Any]] = {
         "n_train_ids": 24, "samples_per_id": 6, "n_test_ids": 12, "n_judge_ids": 24, "judge_samples_per_id": 6,
+        "judge_template_ids": 24, "judge_template_samples": 3,
         "eid_steps": 20, "e1_steps": 20, "e2_steps": 10, "judge_steps": 20}
 
     n_train_ids: int = 200  # identities in the training split
@@ -45,6 +46,8 @@ class FeatureParams(CommonParams):
     n_test_ids: int = 50  # identities in the test split (disjoint from training)
     n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
     judge_samples_per_id: int = 20  # images per judge identity
+    judge_template_ids: int = 200  # judge identities also rendered in the template appearance (0: none; SynthFaces)
+    judge_template_samples: int = 20  # images per template-view identity
     cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
     weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
     lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)

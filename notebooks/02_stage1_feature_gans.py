@@ -49,6 +49,8 @@ samples_per_id: int = 40  # images per training identity
 n_test_ids: int = 50  # identities in the test split (disjoint from training)
 n_judge_ids: int = 200  # identities the judge trains on (+ as many shape twins)
 judge_samples_per_id: int = 20  # images per judge identity
+judge_template_ids: int = 200  # judge identities also rendered in the template appearance (0: none; SynthFaces)
+judge_template_samples: int = 20  # images per template-view identity
 cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
 weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
 lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
@@ -110,10 +112,9 @@ from facefeat_lite import distribution, runlog
 from facefeat_lite.data.face_model import get_model
 from facefeat_lite.data.faceset import to_model
 from facefeat_lite.facefeat import feature_gan
-from facefeat_lite.facefeat.extractor_data import load_extractor_data
 from facefeat_lite.facefeat.feature_gan import sample_features
 from facefeat_lite.facefeat.image_gan import render
-from facefeat_lite.facefeat.suite import extract_features, load_feature_gans, load_feature_models
+from facefeat_lite.facefeat.suite import extract_features, load_data, load_feature_gans, load_feature_models
 from facefeat_lite.plotting import show_grid
 from facefeat_lite.train import runtime
 
@@ -131,9 +132,7 @@ fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-data = load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
-                           P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
-                           P.data_path / "cache")
+data = load_data(P)  # train / judge / test parts (facefeat_lite.facefeat.extractor_data)
 models = load_feature_models(P, data, judge=False)
 real = extract_features(models, data.train, data.train_idx, P.device, P.cache_dir)
 print(f"real features of {len(real['idx'])} training images: f_1 {tuple(real['f_1'].shape)}, "

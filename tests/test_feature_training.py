@@ -219,6 +219,40 @@ def test_train_judge_tiny(tmp_path):
     assert t.model.embed(fs.images[:4]).shape == (4, 8)
 
 
+def test_template_views_give_the_judge_shape_only_images_of_its_own_people(tmp_path):
+    """judge_template_ids: the judge split again in the shared template appearance, same labels,
+    plus further template-only people (with twins) as new classes."""
+    from facefeat_lite.data.synthfaces import SynthFaces, SynthFacesConfig, identities
+    from facefeat_lite.facefeat.extractor_data import load_extractor_data
+
+    kw = dict(image_size=32, n_train_ids=2, samples_per_id=2, n_test_ids=2, n_judge_ids=2, judge_samples_per_id=2,
+              cache_dir=tmp_path, n_pairs=20, progress=False)
+    plain = load_extractor_data(**kw).judge
+    data = load_extractor_data(**kw, judge_template_ids=3, judge_template_samples=2)
+    j = data.judge
+    assert (plain.n_ids, j.n_ids, len(j)) == (4, 6, 8 + 12)
+    assert torch.equal(j.images[:8], plain.images) and torch.equal(j.identity[:8], plain.identity)
+    # The template split (labels 0..2 bases, 3..5 twins) maps to: its bases 0, 1 -> 0, 1; base 2 -> 4;
+    # twins of 0, 1 -> the judge's twin labels 2, 3; twin of base 2 -> 5.
+    assert j.identity[8:].tolist() == [0, 0, 1, 1, 4, 4, 2, 2, 3, 3, 5, 5]
+    assert j.twin_of.tolist() == [2, 3, 0, 1, 5, 4]
+    # The same people: template faces have the judge's shapes and the template's appearance.
+    t_cfg = SynthFacesConfig(image_size=32, n_train_ids=2, n_test_ids=2, n_judge_ids=3, samples_per_id=2,
+                             share_appearance=True)
+    ours = identities(SynthFacesConfig(image_size=32, n_train_ids=2, n_test_ids=2, n_judge_ids=2,
+                                       samples_per_id=2), "judge")["params"]
+    theirs = identities(t_cfg, "judge")["params"]
+    shape = SynthFaces("judge", t_cfg, tmp_path, progress=False).model.identity_slices["shape"]
+    assert torch.equal(theirs[[0, 1, 3, 4], shape], ours[:, shape])        # bases, then twins
+    assert not torch.equal(theirs[:, shape.stop:], ours[:1, shape.stop:].expand(6, -1))
+    assert (theirs[:, shape.stop:] == theirs[:1, shape.stop:]).all()      # one appearance for all
+    # Training and test data are untouched (same fingerprints: no extractor retrains).
+    assert data.train.fingerprint == load_extractor_data(**kw).train.fingerprint
+    assert j.fingerprint != plain.fingerprint
+    with pytest.raises(ValueError, match="at least n_judge_ids=2"):
+        load_extractor_data(**kw, judge_template_ids=1)
+
+
 def test_real_folder_path_end_to_end(tmp_path):
     """dataset="folder": train/judge/test from disjoint identity splits, E_1 on SynthFaces."""
     from facefeat_lite.facefeat.extractor_data import load_extractor_data

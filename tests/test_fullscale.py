@@ -22,7 +22,8 @@ from facefeat_lite.train import runtime
 
 ROOT = project_root()
 TINY_DATA = {"dataset": "synthfaces", "data_root": "", "n_train_ids": 6, "samples_per_id": 3, "n_test_ids": 3,
-             "n_judge_ids": 4, "judge_samples_per_id": 3, "device": "cpu"}
+             "n_judge_ids": 4, "judge_samples_per_id": 3, "judge_template_ids": 4, "judge_template_samples": 2,
+             "device": "cpu"}
 TWO_STEPS = {name: 2 for name in ("eid_steps", "e1_steps", "e2_steps", "judge_steps", "fgan_steps", "s2_steps",
                                   "j_steps")}
 BATCH_2 = {name: 2 for name in ("eid_batch", "e1_batch", "e2_batch", "judge_batch", "fgan_batch", "s2_batch",

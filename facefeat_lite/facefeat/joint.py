@@ -19,7 +19,7 @@ from Eq. 11. Two deviations, each off at its paper value:
   stripes notebook 04 shows) that please E_id without being identity to any other
   recognizer; through L, G^I can only satisfy E_id with the coarser structure of the face.
   Notebook 04 §10 measures it (the independent judge's x^r–x^s cosine 0.443 → 0.461 at
-  factor 2, and x^rec 0.603 → 0.648).
+  factor 2, and x^rec 0.603 → 0.648, by the judge before its template views).
 
 **Each player's gradient comes from its own equation only**: one forward pass renders x^rec
 and x^s, then every loss is back-propagated into its own player's parameters

@@ -18,6 +18,12 @@ recognizer sees. The judge is independent in every way we control:
   that gets the colours right and the face wrong should not pass). Each training batch
   pairs B/2 random images with images of their twins, and every image gets a random RGB
   channel order, so colours are a weak cue and shape a strong one.
+* **template views**: the judge split's people are also rendered with SynthFaces' one
+  shared template appearance, under their own labels (``judge_template_ids``,
+  :func:`~.extractor_data.with_template_views`). Among those images every person has the
+  same skin, hair and eyes, so the judge has to tell all of them apart by shape, not only
+  each face from its twin; and one label holding a person in two appearances says the shape
+  is what stays. Shape-twin test pairs: 0.80 without, 0.84 with (notebook 01 §7).
 * **degradations**: half of each batch is blurred (pooled ×2–4, resized back) and noised
   (σ up to 0.15). Generated faces are softer than renders; a judge that never saw a soft
   face reads softness as another person. Trained 4800 steps without them, the judge's cosine

@@ -48,7 +48,8 @@ def load_data(P: Any, progress: bool = True) -> ExtractorData:
     """The data notebooks 01–04 share, from their parameters (train / judge / test parts)."""
     return load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
                                P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
-                               P.data_path / "cache", progress=progress)
+                               P.data_path / "cache", progress=progress, judge_template_ids=P.judge_template_ids,
+                               judge_template_samples=P.judge_template_samples)
 
 
 def extractor_configs(P: Any) -> dict[str, Any]:
