@@ -325,9 +325,9 @@ plt.show()
 # flattened, so the *layout* of the face reaches the embedding) trained with ArcFace's
 # additive angular margin, another seed, on the judge identities, their shape twins and
 # the template views of both, with half of each batch blurred and noised so that a soft
-# image is not read as another person (section 7 says why). It is wrapped in `Judge`, which is not an `nn.Module` and
-# embeds under `torch.no_grad`: its output carries no gradient, so it cannot become a loss
-# by accident.
+# image is not read as another person (section 7 says why). It is wrapped in `Judge`,
+# which is not an `nn.Module` and embeds under `torch.no_grad`: its output carries no
+# gradient, so it cannot become a loss by accident.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -456,8 +456,8 @@ for k, v in results.items():
 #   worse too (0.53 after 3000). The preset trains 12000 steps (about 13 minutes here alone;
 #   it ships): held-out L1 0.090, and notebook 03 measures a judge cosine of 0.67 between a
 #   test photo and its reconstruction, where two photos of one person score 0.69 (0.76 and
-#   0.76 by the judge before template views). Hair, beards, an open mouth and the head's pose come
-#   through; the fine shape of a face less so.
+#   0.76 by the judge before template views). Hair, beards, an open mouth and the head's
+#   pose come through; the fine shape of a face less so.
 #
 # Every model is cached by its config, so raising one model's steps retrains only that model
 # and what depends on it (E_2 depends on E_id and E_1).
