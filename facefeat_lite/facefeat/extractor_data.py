@@ -66,7 +66,8 @@ class ExtractorData:
 
 
 def with_template_views(judge: FaceSet, template: FaceSet, n_base: int) -> FaceSet:
-    """The judge split ``judge`` (``n_base`` identities + their twins) and ``template``, the
+    """The training set of the judge (FaceFeat-GAN §4's independent recognizer, our stand-in):
+    the judge split ``judge`` (``n_base`` identities + their twins) and ``template``, the
     judge split of ``n_t`` ≥ ``n_base`` identities rendered with the shared template appearance,
     as one set in which each person keeps one label.
 
