@@ -396,19 +396,25 @@ for k, v in results.items():
 # %% [markdown]
 # ## 7 · Where the CPU preset falls short, and what to turn
 #
-# * **Expressions are the hardest part.** At 64 px a smile moves a mouth corner by a pixel or
-#   two, and in any one image about six of f_1's 27 expression weights are on at once, most
-#   of them mouth shapes that push the same pixels. The scatter above shows E_1 telling
+# * **Expressions are the hardest part.** At 64 px a smile moves a mouth corner by a pixel
+#   or two, and in any one image about six of f_1's 27 expression weights are on at once,
+#   most of them mouth shapes that push the same pixels. The scatter above shows E_1 telling
 #   *whether* an expression is on long before it tells *how much*. Steps helped, then the
 #   data ran out: on the development machine, 500 steps gave a held-out expression R² of
 #   0.04, 1500 gave 0.13 and 5000 (the preset) 0.26 — with 0.44 on E_1's own training
 #   images, so 6400 images are now too few for 27 overlapping blendshapes. Width 32 or a
 #   stride-1 stem, at 500 steps, were no better than width 16. Per entry (5000 steps):
 #   jaw_open 0.87, smile 0.60, eye closure 0.52, while cheek_puff and jaw_sideways stay at
-#   0.0 although each changes about 120 pixels of a face at full strength. More images per
-#   blendshape, or fewer and more visible blendshapes in SynthFaces, are the levers left; the
-#   paper works at 128 px (`image_size: 128` in `full_gpu.yaml`) with a full-width ResNet-18.
-#   The pose needed the steps too: R² 0.946 at 1500 steps, 0.960 at 5000.
+#   0.0 although each changes about 120 pixels of a face at full strength. Ten entries stay
+#   within ±0.06 of 0 — both gaze directions, cheek_puff, jaw and mouth sideways,
+#   lip_funnel, lip_press, lip_part, chin_raise and nose_wrinkle — and they carry 36 % of
+#   the expression entries' variance (no entry carries more than 7 %), so a perfect read of
+#   the other 17 would still leave the pooled R² at 0.64: the 0.80 target needs E_1 to read
+#   entries it does not read at all now (the gaze moves the iris by about a pixel; the
+#   others are mouth and cheek shapes that overlap the ones it reads). More images per
+#   blendshape, or fewer and more visible blendshapes in SynthFaces, are the levers left;
+#   the paper works at 128 px (`image_size: 128` in `full_gpu.yaml`) with a full-width
+#   ResNet-18. The pose needed the steps too: R² 0.946 at 1500 steps, 0.960 at 5000.
 # * **The judge and shape.** Separating a face from its shape twin on *unseen* people needs
 #   shape features that generalise, not ones memorised per twin pair. Training longer is
 #   the lever (`judge_steps`): on the development machine the hard-pair accuracy was 0.71
