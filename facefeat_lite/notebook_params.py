@@ -95,6 +95,9 @@ class Stage1Params(FeatureParams):
     fgan_batch: int = 256  # their batch size (paper: 96)
     fgan_lr: float = 1.0e-3  # their (peak) Adam learning rate (paper: 8e-5)
     fgan_r1: float = 10.0  # R1 penalty weight on D^f (not in the paper; 0 turns it off)
+    fgan_pca_dims: int = 150  # whitened principal directions G^f and D^f work in (not in the paper; 0 turns it off)
+    fgan_d_lr_mult: float = 4.0  # D^f's learning rate as a multiple of G^f's (not in the paper: 1)
+    fgan_ema: float = 0.999  # decay of the moving average of G^f's weights (not in the paper; 0 turns it off)
     n_eval: int = 3200  # generated features scored against as many real ones
 
 

@@ -13,7 +13,8 @@ from facefeat_lite.data.faceset import FaceSet
 from facefeat_lite.facefeat.extractors import IdentityExtractor, ImageGenerator, freeze
 from facefeat_lite.facefeat.feature_gan import (FeatureDiscriminator, FeatureGanConfig, FeatureGenerator,
                                                 eq1_feature_generator_loss, eq2_feature_discriminator_loss, phi_f,
-                                                sample_features, sample_noise, train_feature_gan)
+                                                principal_axes, r1_penalty, real_logits_r1, sample_features,
+                                                sample_noise, train_feature_gan)
 from facefeat_lite.facefeat.image_gan import (ImageDiscriminator, Stage2Config, convergence_measure, energy,
                                               eq3_image_generator_loss, eq4_image_discriminator_loss,
                                               eq11_identity_loss, render, train_stage2, update_k)
@@ -54,7 +55,8 @@ def test_feature_gan_learns_a_shifted_gaussian(tmp_path):
     """A short seeded run moves the generated mean toward the real one (losses go the right way)."""
     g = torch.Generator().manual_seed(0)
     real = torch.randn(2000, 4, generator=g) * 0.5 + torch.tensor([2.0, -1.0, 0.5, 3.0])
-    cfg = FeatureGanConfig(steps=600, batch=64, lr=2e-3, g_hidden=[32, 32, 32], d_hidden=[32, 32, 32], ckpt_every=200)
+    cfg = FeatureGanConfig(steps=600, batch=64, lr=2e-3, g_hidden=[32, 32, 32], d_hidden=[32, 32, 32], ckpt_every=200,
+                           pca_dims=0, d_lr_mult=1.0, ema=0.0)                 # the paper's recipe (+ R1)
     before = sample_features(FeatureGenerator(4, hidden=(32, 32, 32)), 500)
     t = train_feature_gan("toy", real, cfg, root=str(tmp_path), progress=False)
     fake = sample_features(t.model["g"], 1000, seed=1)
@@ -65,6 +67,67 @@ def test_feature_gan_learns_a_shifted_gaussian(tmp_path):
     assert not any(p.requires_grad for p in t.model["g"].parameters())     # returned frozen
     again = train_feature_gan("toy", real, cfg, root=str(tmp_path), progress=False)   # cache hit
     assert again.history == t.history
+
+
+def test_principal_axes_whiten_and_colour_back():
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(4000, 5, generator=g) @ torch.randn(5, 5, generator=g) + torch.arange(5.0)
+    mean, colour, whiten = principal_axes(real, 5)
+    u = (real - mean) @ whiten
+    assert torch.allclose(torch.cov(u.T), torch.eye(5), atol=1e-3)             # unit variance, uncorrelated
+    assert torch.allclose(mean + u @ colour, real, atol=1e-3)                  # k = dim: exact round trip
+    mean3, colour3, whiten3 = principal_axes(real, 3)
+    lam = torch.linalg.eigvalsh(torch.cov(real.T)).flip(0)
+    kept = ((real - mean3) @ whiten3 @ colour3).var(0).sum()
+    assert float(kept) == pytest.approx(float(lam[:3].sum()), rel=1e-3)       # the top-3 variance is kept
+    with pytest.raises(ValueError, match="1..5"):
+        principal_axes(real, 6)
+
+
+def test_whitened_feature_mlps_map_coordinates_to_features():
+    g, d = FeatureGenerator(256, norm=16.0, pca_dims=150), FeatureDiscriminator(256, pca_dims=150)
+    assert g.net[-1].out_features == 150 and d.net[0].in_features == 150
+    real = torch.randn(500, 256) * torch.linspace(3, 0.01, 256) + 1.0
+    mean, colour, whiten = principal_axes(real, 150)
+    g.mean.copy_(mean), g.colour.copy_(colour), d.mean.copy_(mean), d.whiten.copy_(whiten)
+    z = sample_noise(7)
+    u, f = g.coordinates(z), g(z)
+    assert u.shape == (7, 150) and torch.allclose(f.norm(dim=1), torch.full((7,), 16.0), atol=1e-4)
+    f_raw = mean + u @ colour                                                  # before re-normalization
+    assert torch.allclose(d.coordinates(f_raw), u, atol=1e-3)                  # D^f whitens what G^f coloured
+    assert torch.allclose(d(f_raw), d.head(u), atol=1e-4)
+    plain = FeatureGenerator(30)
+    assert torch.equal(plain.coordinates(z), plain(z))                          # without PCA: the feature
+
+
+def test_r1_through_real_logits_matches_the_plain_penalty_without_pca():
+    d, f = FeatureDiscriminator(6, hidden=(8, 8, 8)), torch.randn(10, 6)
+    logits, r1 = real_logits_r1(d, f, 10.0)
+    f_req = f.clone().requires_grad_(True)
+    assert torch.allclose(logits, d(f))
+    assert float(r1.detach()) == pytest.approx(float(r1_penalty(d(f_req), f_req, 10.0).detach()), rel=1e-5)
+    assert real_logits_r1(d, f, 0.0)[1] is None
+
+
+def test_feature_gan_training_aids(tmp_path):
+    """Whitening fitted on the real features, D^f at 4× G^f's rate, G^f the weights' average."""
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(2000, 6, generator=g) @ torch.randn(6, 6, generator=g) + 2.0
+    cfg = FeatureGanConfig(steps=300, batch=64, lr=2e-3, g_hidden=[16, 16, 16], d_hidden=[16, 16, 16],
+                           pca_dims=150, d_lr_mult=4.0, ema=0.9)
+    t = train_feature_gan("aids", real, cfg, root=str(tmp_path), progress=False)
+    assert set(t.model) == {"g", "g_live", "d"} and t.model["g"].pca_dims == 6    # k capped at dim
+    mean, colour, whiten = principal_axes(real, 6)
+    for name in ("g", "g_live"):
+        assert torch.allclose(t.model[name].colour, colour) and torch.allclose(t.model[name].mean, mean)
+    assert torch.allclose(t.model["d"].whiten, whiten)
+    avg, live = t.model["g"].net[0].weight, t.model["g_live"].net[0].weight
+    assert not torch.equal(avg, live) and (avg - live).abs().max() < 0.5       # an average near the live weights
+    fake = sample_features(t.model["g"], 1000, seed=1)
+    assert (fake.mean(0) - real.mean(0)).norm() < 0.5 * real.mean(0).norm()
+    ckpt = load_checkpoint(next(tmp_path.glob("aids-*.pt")))
+    lrs = {k: o["param_groups"][0]["initial_lr"] for k, o in ckpt["optimizers"].items()}
+    assert lrs["d"] == pytest.approx(4 * lrs["g"])                              # two time-scale rates
 
 
 def test_feature_gan_refuses_bad_features(tmp_path):

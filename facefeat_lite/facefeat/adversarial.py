@@ -35,7 +35,7 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
                       step: Callable[[TrainState, dict[str, nn.Module], dict[str, torch.optim.Optimizer]], dict],
                       device: str = "cpu", root: str = "runs/cache", progress: bool = True,
                       setup: Callable[[dict[str, nn.Module], TrainState], None] | None = None,
-                      callbacks: list | None = None) -> Trained:
+                      callbacks: list | None = None, lr_mult: dict[str, float] | None = None) -> Trained:
     """Load-or-train the models ``build()`` makes, one Adam per entry of ``groups``.
 
     ``groups`` maps an optimiser name to the model names it updates, e.g.
@@ -44,19 +44,21 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
     ``zero_grad``, ``backward`` and ``opt.step()`` itself. ``setup(models, state)`` runs once
     on a fresh run (not on resume): load initial weights, set ``state.extra`` values.
     ``callbacks`` (:class:`~facefeat_lite.train.core.Callback`) join the progress bar and the
-    checkpoints: step logs to a file, sample grids (the full-scale run).
+    checkpoints: step logs to a file, sample grids (the full-scale run). ``lr_mult`` scales
+    ``cfg.lr`` per optimiser, e.g. ``{"d": 4.0}`` (two time-scale updates); 1 where not named.
     """
     beta1 = float(getattr(cfg, "beta1", 0.9))
+    lrs = {g: cfg.lr * (lr_mult or {}).get(g, 1.0) for g in groups}
 
     def train(run):
         seed_everything(cfg.seed)
         models = {k: m.to(device) for k, m in build().items()}
         opts = {g: attach_gradient_sync(torch.optim.Adam([p for k in names for p in models[k].parameters()],
-                                                         lr=cfg.lr, betas=(beta1, 0.999),
+                                                         lr=lrs[g], betas=(beta1, 0.999),
                                                          weight_decay=cfg.weight_decay))
                 for g, names in groups.items()}
         state = TrainState(models=models, optimizers=opts,
-                           schedulers={g: make_scheduler(o, cfg) for g, o in opts.items()},
+                           schedulers={g: make_scheduler(o, cfg, lrs[g]) for g, o in opts.items()},
                            generators={"data": torch.Generator().manual_seed(cfg.seed)})
         if not run.resume(state) and setup is not None:
             setup(models, state)

@@ -57,7 +57,7 @@ from ..data.faceset import FaceSet, to_model
 from ..train.runtime import shard
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import IdentityExtractor, PoseExpressionExtractor
-from .feature_gan import eq2_feature_discriminator_loss, r1_penalty, sample_noise
+from .feature_gan import eq2_feature_discriminator_loss, real_logits_r1, sample_noise
 from .feature_gan import phi_f as phi_f_of
 from .image_gan import (convergence_measure, energy, eq3_image_generator_loss,
                         eq4_image_discriminator_loss, eq11_identity_loss, identity_target,
@@ -167,12 +167,11 @@ def discriminator_losses(m: dict[str, nn.Module], r: dict[str, torch.Tensor], x_
     if cfg.use_f:
         loss = x_r.new_zeros(())
         for i, real in (("1", f_1), ("2", r["f_2"])):
-            real = real.detach().requires_grad_(cfg.r1_gamma > 0)
             d = m[f"d_f{i}"]
-            logits_r = d(real)
+            logits_r, r1 = real_logits_r1(d, real, cfg.r1_gamma)      # R1 as notebook 02 takes it
             loss = loss + eq2_feature_discriminator_loss(logits_r, d(r[f"f{i}_s"].detach()))
-            if cfg.r1_gamma:
-                loss = loss + r1_penalty(logits_r, real, cfg.r1_gamma)
+            if r1 is not None:
+                loss = loss + r1
         out["d_f"] = loss
     e_real, e_s, e_rec = (energy(m["d_img"], x) for x in (x_r, r["x_s"].detach(), r["x_rec"].detach()))
     if cfg.use_img:

@@ -115,10 +115,12 @@ class Trained:
     extra: dict[str, Any] = field(default_factory=dict)   # numbers the run carried (BEGAN's k_t)
 
 
-def make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
-    """The learning-rate schedule: one-cycle (CPU presets) or the paper's step decay (§4)."""
+def make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig, lr: float | None = None):
+    """The learning-rate schedule: one-cycle (CPU presets) or the paper's step decay (§4).
+    ``lr``: this optimiser's peak rate where it differs from ``cfg.lr`` (the late rate scales with it)."""
+    lr = cfg.lr if lr is None else lr
     if cfg.schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(cfg.steps, 1),
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(cfg.steps, 1),
                                                    pct_start=0.15)
     if cfg.schedule == "step":
         late = cfg.lr_late / cfg.lr
