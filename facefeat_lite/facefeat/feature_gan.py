@@ -60,7 +60,8 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
 
 
 def principal_axes(real: torch.Tensor, k: int, eps: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The real features' top-k principal directions (N × dim → mean (dim), colour (k × dim),
+    """Stage 1's whitening (§3.2; a deviation, see the module docstring): the real features'
+    top-k principal directions (N × dim → mean (dim), colour (k × dim),
     whiten (dim × k)): u = (f − mean) · whiten has unit variance per entry and
     f ≈ mean + u · colour (exact when k = dim). Eigenvalues are floored at eps × the largest."""
     real = torch.as_tensor(real).double()
@@ -165,7 +166,7 @@ def r1_penalty(logits_real: torch.Tensor, f_real: torch.Tensor, gamma: float) ->
 
 def real_logits_r1(d: FeatureDiscriminator, f_real: torch.Tensor, gamma: float
                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """D^f's logits on real features and, if ``gamma`` > 0, the R1 penalty, taken with respect to
+    """Eq. 2's real term's logits and, if ``gamma`` > 0, the R1 penalty, taken with respect to
     D^f's MLP input (the whitened coordinates with ``pca_dims``, else f itself), so that every
     principal direction is held equally smooth. Returns (logits (B,), penalty or None)."""
     u = d.coordinates(f_real.detach()).detach().requires_grad_(gamma > 0)
