@@ -98,6 +98,7 @@ class Stage1Params(FeatureParams):
     fgan_pca_dims: int = 150  # whitened principal directions G^f and D^f work in (not in the paper; 0 turns it off)
     fgan_d_lr_mult: float = 4.0  # D^f's learning rate as a multiple of G^f's (not in the paper: 1)
     fgan_ema: float = 0.999  # decay of the moving average of G^f's weights (not in the paper; 0 turns it off)
+    fgan_linear_skip: bool = True  # a linear path A z + b added to G^f's MLP (not in the paper; false turns it off)
     n_eval: int = 3200  # generated features scored against as many real ones
 
 

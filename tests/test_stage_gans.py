@@ -100,6 +100,19 @@ def test_whitened_feature_mlps_map_coordinates_to_features():
     assert torch.equal(plain.coordinates(z), plain(z))                          # without PCA: the feature
 
 
+def test_linear_skip_adds_a_linear_path_before_the_colouring():
+    g = FeatureGenerator(8, z_dim=5, hidden=(4, 4, 4), norm=16.0, pca_dims=3, linear_skip=True)
+    assert g.skip.in_features == 5 and g.skip.out_features == 3                # z → the k coordinates
+    z = sample_noise(6, 5)
+    assert torch.allclose(g.coordinates(z), g.net(z) + g.skip(z))
+    g.net[-1].weight.data.zero_(), g.net[-1].bias.data.zero_()                 # MLP silenced: G^f linear in z
+    a, b = g.coordinates(z[:1]), g.coordinates(z[1:2])
+    assert torch.allclose(g.coordinates((z[:1] + z[1:2]) / 2), (a + b) / 2, atol=1e-6)
+    assert FeatureGenerator(8).skip is None                                     # off by default (the paper)
+    cfg = FeatureGanConfig(steps=1, batch=8, g_hidden=[4, 4, 4], d_hidden=[4, 4, 4], pca_dims=0, ema=0.0)
+    assert cfg.linear_skip                                                      # on in the preset
+
+
 def test_r1_through_real_logits_matches_the_plain_penalty_without_pca():
     d, f = FeatureDiscriminator(6, hidden=(8, 8, 8)), torch.randn(10, 6)
     logits, r1 = real_logits_r1(d, f, 10.0)
@@ -117,6 +130,8 @@ def test_feature_gan_training_aids(tmp_path):
                            pca_dims=150, d_lr_mult=4.0, ema=0.9)
     t = train_feature_gan("aids", real, cfg, root=str(tmp_path), progress=False)
     assert set(t.model) == {"g", "g_live", "d"} and t.model["g"].pca_dims == 6    # k capped at dim
+    assert t.model["g"].skip.out_features == 6 and not torch.equal(t.model["g"].skip.weight,
+                                                                    t.model["g_live"].skip.weight)  # averaged too
     mean, colour, whiten = principal_axes(real, 6)
     for name in ("g", "g_live"):
         assert torch.allclose(t.model[name].colour, colour) and torch.allclose(t.model[name].mean, mean)

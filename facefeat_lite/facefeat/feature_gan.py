@@ -16,7 +16,7 @@ Deviations and readings (see ``shared/docs/papers.md``, "Stage 1"):
 * Eq. 2 taken literally (φ(f^r) − φ(f^s), φ = −log D) is unbounded below; it is read as the
   standard discriminator cross-entropy −log D(f^r) − log(1 − D(f^s)).
 
-Four training aids, none in the paper, each a config field that turns it off (notebook 02 §7
+Five training aids, none in the paper, each a config field that turns it off (notebook 02 §7
 has the measurements behind them):
 
 * R1 on D^f (``r1_gamma``): without it D^f separates the real features within a few hundred
@@ -31,6 +31,11 @@ has the measurements behind them):
 * Two learning rates (``d_lr_mult``; TTUR, Heusel et al. 2017): D^f steps 4× faster.
 * Weight averaging (``ema``; Karras et al. 2018): the G^f that later notebooks sample is an
   exponential moving average of the weights the optimiser moves (``"g_live"``).
+* A linear path (``linear_skip``): G^f(z) = MLP(z) + A z + b. The real features are close to
+  Gaussian and a linear map of the uniform z is close to Gaussian already, so the MLP only
+  models what is left. It fits better (f_1: 1.10× the Fréchet floor against 1.35×) and keeps
+  each feature entry nearer a *linear* function of z, which is what §3.3's directions in
+  z_1 assume (f_1's yaw: linear R² 0.91 on z_1 against 0.85).
 """
 from __future__ import annotations
 
@@ -81,10 +86,12 @@ class FeatureGenerator(nn.Module):
     on the real features; until then the map keeps the first k entries)."""
 
     def __init__(self, dim: int, z_dim: int = 64, hidden: tuple[int, ...] = (128, 256, 256),
-                 norm: float | None = None, pca_dims: int = 0):
+                 norm: float | None = None, pca_dims: int = 0, linear_skip: bool = False):
         super().__init__()
         self.dim, self.z_dim, self.norm, self.pca_dims = dim, z_dim, norm, pca_dims
         self.net = _mlp([z_dim, *hidden, pca_dims or dim])
+        # not in the paper: a linear path z → output beside the MLP (see the module docstring)
+        self.skip = nn.Linear(z_dim, pca_dims or dim) if linear_skip else None
         if pca_dims:
             self.register_buffer("mean", torch.zeros(dim))
             self.register_buffer("colour", torch.eye(pca_dims, dim))
@@ -93,10 +100,15 @@ class FeatureGenerator(nn.Module):
         """What stage 1's D^f compares with the real features' coordinates: the B × k whitened
         principal coordinates with ``pca_dims`` (before the colouring and the re-normalization,
         which would move them off the k-dimensional subspace), else the feature itself."""
-        return self.net(z) if self.pca_dims else self(z)
+        return self._raw(z) if self.pca_dims else self(z)
+
+    def _raw(self, z: torch.Tensor) -> torch.Tensor:
+        """The MLP's output, plus the linear path A z + b with ``linear_skip``."""
+        u = self.net(z)
+        return u if self.skip is None else u + self.skip(z)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        f = self.net(z)                                        # B × dim (B × k with pca_dims)
+        f = self._raw(z)                                       # B × dim (B × k with pca_dims)
         if self.pca_dims:
             f = self.mean + f @ self.colour                    # B × k → B × dim
         return f if self.norm is None else renormalize(f, self.norm)
@@ -189,6 +201,7 @@ class FeatureGanConfig(TrainConfig):
     pca_dims: int = 150             # whitened principal directions G^f, D^f work in, ≤ dim (0: raw f, the paper)
     d_lr_mult: float = 4.0          # D^f's learning rate ÷ G^f's (TTUR; 1: one rate, the paper)
     ema: float = 0.999              # G^f = moving average of the trained weights, this decay (0: off, the paper)
+    linear_skip: bool = True        # G^f(z) = MLP(z) + A z + b (False: the MLP alone, the paper)
     augment: bool = False
 
 
@@ -213,7 +226,7 @@ def train_feature_gan(name: str, real: torch.Tensor, cfg: FeatureGanConfig | Non
     live = "g_live" if cfg.ema else "g"            # the G^f the optimiser moves
 
     def build():
-        m = {"g": FeatureGenerator(dim, cfg.z_dim, tuple(cfg.g_hidden), norm, k),
+        m = {"g": FeatureGenerator(dim, cfg.z_dim, tuple(cfg.g_hidden), norm, k, cfg.linear_skip),
              "d": FeatureDiscriminator(dim, tuple(cfg.d_hidden), k)}
         if cfg.ema:
             m["g_live"] = copy.deepcopy(m["g"])

@@ -141,6 +141,7 @@ def feature_gan_config(P: Any) -> FeatureGanConfig:
     """Stage 1's config from a notebook's parameters (``Stage1Params`` fields)."""
     return FeatureGanConfig(steps=P.fgan_steps, batch=P.fgan_batch, lr=P.fgan_lr, r1_gamma=P.fgan_r1,
                             pca_dims=P.fgan_pca_dims, d_lr_mult=P.fgan_d_lr_mult, ema=P.fgan_ema,
+                            linear_skip=P.fgan_linear_skip,
                             schedule=P.lr_schedule, lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed)
 
 
