@@ -56,7 +56,7 @@ def test_feature_gan_learns_a_shifted_gaussian(tmp_path):
     g = torch.Generator().manual_seed(0)
     real = torch.randn(2000, 4, generator=g) * 0.5 + torch.tensor([2.0, -1.0, 0.5, 3.0])
     cfg = FeatureGanConfig(steps=600, batch=64, lr=2e-3, g_hidden=[32, 32, 32], d_hidden=[32, 32, 32], ckpt_every=200,
-                           pca_dims=0, d_lr_mult=1.0, ema=0.0)                 # the paper's recipe (+ R1)
+                           pca_dims=0, d_lr_mult=1.0, ema=0.0, linear_skip=False)                 # the paper's recipe (+ R1)
     before = sample_features(FeatureGenerator(4, hidden=(32, 32, 32)), 500)
     t = train_feature_gan("toy", real, cfg, root=str(tmp_path), progress=False)
     fake = sample_features(t.model["g"], 1000, seed=1)
