@@ -347,11 +347,11 @@ for key in ("f1", "f2"):
 # ## 7 · Where the CPU preset falls short, and what was measured
 #
 # * **A linear path keeps f_1 linear in z_1.** Added last (`fgan_linear_skip`): in the
-#   scratch script of the next bullet, G^f_1 with it scored 1.10 times its floor (1.35 without) and a
-#   linear fit of its yaw entry on z_1 reached R² 0.91 (0.85 without); G^f_2 scored 2.24
-#   (2.06–2.17 without, three seeds). The package's own G^f_1 reaches 0.91 (0.82 before),
-#   which notebook 04's yaw direction needs. The shipped G^f of §6 score f_1 1.14 and f_2
-#   2.50 times their floors (1.22 and 2.27 before).
+#   scratch script of the next bullet, G^f_1 with it scored 1.10 times its floor (1.35
+#   without) and a linear fit of its yaw entry on z_1 reached R² 0.91 (0.85 without);
+#   G^f_2 scored 2.24 (2.06–2.17 without, three seeds). The package's own G^f_1 reaches
+#   0.91 (0.82 before), which notebook 04's yaw direction needs. The shipped G^f of §6
+#   score f_1 1.14 and f_2 2.50 times their floors (1.22 and 2.27 before).
 # * **Three aids bring both distances under 3× the floor.** The measurements below, down
 #   to the weight-average bullet, were made before the preset whitened its features,
 #   gave D^f its own learning rate and averaged G^f: then G^f_1 scored 7.7 times the
