@@ -48,6 +48,7 @@ class FeatureParams(CommonParams):
     judge_samples_per_id: int = 20  # images per judge identity
     judge_template_ids: int = 200  # judge identities also rendered in the template appearance (0: none; SynthFaces)
     judge_template_samples: int = 20  # images per template-view identity
+    eid_template_views: bool = True  # E_id also trains on its people in the template appearance (SynthFaces)
     cache_dir: str = "runs/cache"  # load-or-train checkpoints (same config -> no retraining)
     weights_dir: str = "data/weights/cpu"  # shipped checkpoints of the CPU preset, used when no cache hit ("": train)
     lr_schedule: str = "onecycle"  # "onecycle" (CPU) or "step" (paper: lr -> lr_late at decay_step)
@@ -58,7 +59,7 @@ class FeatureParams(CommonParams):
     eid_depths: list[int] = dataclasses.field(default_factory=lambda: [1, 1, 1, 1])  # blocks per stage
     eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
     eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
-    eid_steps: int = 1600  # E_id training steps
+    eid_steps: int = 4800  # E_id training steps
     eid_batch: int = 64  # E_id batch size
     eid_lr: float = 4.0e-3  # E_id (peak) learning rate
     e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)

@@ -253,6 +253,37 @@ def test_template_views_give_the_judge_shape_only_images_of_its_own_people(tmp_p
         load_extractor_data(**kw, judge_template_ids=1)
 
 
+def test_eid_template_views_are_its_own_people_in_the_template_appearance(tmp_path):
+    """eid_template_views: E_id's set is the train split plus the same samples in the shared
+    template appearance, under the same labels, with held-out samples held out in both halves;
+    every other part (and the train set's fingerprint) is untouched."""
+    from facefeat_lite.data.synthfaces import SynthFaces, SynthFacesConfig
+    from facefeat_lite.facefeat.extractor_data import load_extractor_data, with_own_template_views
+
+    kw = dict(image_size=32, n_train_ids=3, samples_per_id=5, n_test_ids=2, n_judge_ids=2, judge_samples_per_id=2,
+              cache_dir=tmp_path, n_pairs=20, progress=False)
+    plain = load_extractor_data(**kw)
+    assert plain.eid_train is plain.train and plain.eid_train_idx is plain.train_idx    # off: E_id's set is train
+    data = load_extractor_data(**kw, eid_template_views=True)
+    e, n = data.eid_train, len(data.train)
+    assert len(e) == 2 * n and e.n_ids == data.train.n_ids
+    assert torch.equal(e.identity, torch.cat([data.train.identity, data.train.identity]))
+    assert torch.equal(e.images[:n], data.train.images) and not torch.equal(e.images[n:], data.train.images)
+    assert torch.equal(data.eid_train_idx, torch.cat([data.train_idx, data.train_idx + n]))
+    assert not set((data.holdout_idx + n).tolist()) & set(data.eid_train_idx.tolist())   # held out in both halves
+    # The second half is the template split: one appearance for everyone, each person's own shape.
+    t_cfg = SynthFacesConfig(image_size=32, n_train_ids=3, n_test_ids=2, n_judge_ids=2, samples_per_id=5,
+                             share_appearance=True)
+    assert torch.equal(e.images[n:], FaceSet.from_synthfaces(SynthFaces("train", t_cfg, tmp_path,
+                                                                        progress=False)).images)
+    for part in ("train", "judge", "test", "e1_train"):
+        assert getattr(data, part).fingerprint == getattr(plain, part).fingerprint, part
+    assert e.fingerprint != data.train.fingerprint                  # so E_id's checkpoint key changes
+    assert "E_id (train + views)" in data.summary()
+    with pytest.raises(ValueError, match="in its order"):
+        with_own_template_views(data.train, data.judge, data.train_idx)
+
+
 def test_real_folder_path_end_to_end(tmp_path):
     """dataset="folder": train/judge/test from disjoint identity splits, E_1 on SynthFaces."""
     from facefeat_lite.facefeat.extractor_data import load_extractor_data
@@ -266,8 +297,9 @@ def test_real_folder_path_end_to_end(tmp_path):
             Image.new("RGB", (36, 40), colour).save(root / f"{k:07d}" / f"{j:03d}.jpg")
     data = load_extractor_data("folder", str(root), image_size=32, n_train_ids=3, samples_per_id=2,
                                n_test_ids=2, n_judge_ids=2, cache_dir=tmp_path / "cache", n_pairs=20,
-                               progress=False)
+                               progress=False, eid_template_views=True)
     assert data.train.images is None and data.train.f3d is None            # read on demand, no 3DMM
+    assert data.eid_train is data.train                                    # no template appearance: ignored
     assert (data.train.n_ids, data.judge.n_ids, data.test.n_ids) == (16, 2, 2)
     assert data.e1_train.f3d is not None and data.e1_train.image_size == 32  # E_1 falls back to SynthFaces
     assert set(data.pairs) == {"standard"} and len(data.pairs["standard"][0]) == 20

@@ -20,6 +20,15 @@ so the judge must learn shape features that hold across people, not only the sha
 separate its 200 training twins: hard (shape-twin) test pairs went from 0.80 to 0.84
 (notebook 01 §7).
 
+E_id gets the same kind of views of its *own* people (``eid_template_views``): the train
+split rendered again in the template appearance, each image under its person's label
+(:func:`with_own_template_views`). Trained on the renders alone, E_id tells SynthFaces'
+people apart by their colours and barely sees the face's shape (61 % on the hard test
+pairs), so G^I, which draws the face from f_id, and Eq. 11's φ_id, which checks it, had no
+shape to keep. With the views E_id reads shape too (76 % on the hard pairs; notebook 01
+§7). A deviation from the paper, whose E_id learns from real photos where shape and
+colours come together; it changes what E_id trains on, not what it is.
+
 The last samples of each training identity are held out (E_id's identification accuracy,
 E_1's R², E_2's reconstruction error). E_1 needs 3DMM targets, which a real set does not
 have; with a real set, E_1 trains on SynthFaces' train split rendered at the same size
@@ -39,7 +48,7 @@ from ..data.faceset import FaceSet, holdout_split
 from ..data.synthfaces import SynthFaces, SynthFacesConfig, verification_pairs
 from ..metrics import sample_pairs
 
-__all__ = ["ExtractorData", "load_extractor_data", "with_template_views"]
+__all__ = ["ExtractorData", "load_extractor_data", "with_own_template_views", "with_template_views"]
 
 _REAL_SPLITS = {"folder": ("train", "val", "test"), "celeba": ("train", "valid", "test")}
 
@@ -56,9 +65,17 @@ class ExtractorData:
     test: FaceSet                   # disjoint again: every metric
     pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # kind -> (idx_a, idx_b, same) in test
     synthfaces: SynthFacesConfig    # the SynthFaces config in use (E_1's data on a real set)
+    eid_train: FaceSet | None = None  # E_id's set: ``train`` (+ its template views); None → ``train``
+    eid_train_idx: torch.Tensor | None = None
+
+    def __post_init__(self):
+        if self.eid_train is None:
+            self.eid_train, self.eid_train_idx = self.train, self.train_idx
 
     def summary(self) -> str:
         rows = [("train (E_id, E_1, E_2)", self.train), ("judge", self.judge), ("test", self.test)]
+        if self.eid_train is not self.train:
+            rows.insert(1, ("E_id (train + views)", self.eid_train))
         out = [f"{name:24s} {len(fs):6d} images  {fs.n_ids:5d} identities  ({fs.name})" for name, fs in rows]
         out.append(f"held out for identification/R²/L1: {len(self.holdout_idx)} images of training identities")
         out += [f"test pairs '{k}': {len(v[0])} ({int(v[2].sum())} same-identity)" for k, v in self.pairs.items()]
@@ -93,16 +110,40 @@ def with_template_views(judge: FaceSet, template: FaceSet, n_base: int) -> FaceS
                    fingerprint=hashlib.sha1(f"{judge.fingerprint}+{template.fingerprint}".encode()).hexdigest()[:12])
 
 
+def with_own_template_views(train: FaceSet, template: FaceSet, train_idx: torch.Tensor
+                            ) -> tuple[FaceSet, torch.Tensor]:
+    """E_id's training set (Eq. 5): ``train`` and ``template``, the same split rendered again in
+    SynthFaces' shared template appearance, as one set in which each person keeps one label.
+
+    Both sets list the same people in the same order (SynthFaces is counter-based), so sample
+    i of ``template`` is sample i of ``train`` — same person, shape, pose, expression and light
+    — with the template's skin, hair and eyes. Returns the set (N + N images) and its training
+    indices: ``train_idx`` in both halves, so a held-out image is held out in both appearances.
+    """
+    if template.n_ids != train.n_ids or len(template) != len(train) or not torch.equal(template.identity,
+                                                                                       train.identity):
+        raise ValueError(f"template views must list the training set's people in its order: got "
+                         f"{len(template)} images of {template.n_ids} people for {len(train)} of {train.n_ids}")
+    n = len(train)
+    both = FaceSet(identity=torch.cat([train.identity, template.identity]),
+                   images=torch.cat([train.images, template.images]), name=f"{train.name}+template",
+                   fingerprint=hashlib.sha1(f"{train.fingerprint}+{template.fingerprint}".encode()).hexdigest()[:12])
+    return both, torch.cat([train_idx, train_idx + n])
+
+
 def load_extractor_data(dataset: str = "synthfaces", data_root: str = "", image_size: int = 64,
                         seed: int = 0, n_train_ids: int = 200, samples_per_id: int = 20,
                         n_test_ids: int = 50, n_judge_ids: int = 200, judge_samples_per_id: int = 20,
                         cache_dir="data/cache",
                         n_pairs: int = 2000, holdout: float = 0.2, progress: bool = True,
-                        judge_template_ids: int = 0, judge_template_samples: int = 10) -> ExtractorData:
+                        judge_template_ids: int = 0, judge_template_samples: int = 10,
+                        eid_template_views: bool = False) -> ExtractorData:
     """Build the three disjoint parts (see the module docstring). SynthFaces splits are rendered
-    once and cached; a real set is read on demand (``n_*`` and ``judge_template_*`` then do not
-    apply). ``judge_template_ids`` > 0 adds that many judge identities' template views, at
-    ``judge_template_samples`` images each, to the judge's set (:func:`with_template_views`)."""
+    once and cached; a real set is read on demand (``n_*``, ``judge_template_*`` and
+    ``eid_template_views`` then do not apply). ``judge_template_ids`` > 0 adds that many judge
+    identities' template views, at ``judge_template_samples`` images each, to the judge's set
+    (:func:`with_template_views`); ``eid_template_views`` gives E_id the training split's
+    template views (:func:`with_own_template_views`)."""
     cfg = SynthFacesConfig(seed=seed, image_size=image_size, n_train_ids=n_train_ids,
                            samples_per_id=samples_per_id, n_test_ids=n_test_ids, n_judge_ids=n_judge_ids)
     split = lambda name, c=cfg: SynthFaces(name, c, cache_dir, progress=progress)  # noqa: E731
@@ -131,9 +172,13 @@ def load_extractor_data(dataset: str = "synthfaces", data_root: str = "", image_
         raise ValueError(f"dataset must be 'synthfaces' or a real set with identities ({', '.join(_REAL_SPLITS)}), "
                          f"got {dataset!r}")
     train_idx, holdout_idx = holdout_split(train.identity, holdout)
+    eid, eid_idx = train, train_idx
+    if dataset == "synthfaces" and eid_template_views:
+        own = FaceSet.from_synthfaces(split("train", dataclasses.replace(cfg, share_appearance=True)))
+        eid, eid_idx = with_own_template_views(train, own, train_idx)
     if train.f3d is not None:
         e1, e1_tr, e1_ho = train, train_idx, holdout_idx
     else:
         e1 = FaceSet.from_synthfaces(split("train"))
         e1_tr, e1_ho = holdout_split(e1.identity, holdout)
-    return ExtractorData(train, train_idx, holdout_idx, e1, e1_tr, e1_ho, judge, test, pairs, cfg)
+    return ExtractorData(train, train_idx, holdout_idx, e1, e1_tr, e1_ho, judge, test, pairs, cfg, eid, eid_idx)

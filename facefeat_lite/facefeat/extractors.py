@@ -19,6 +19,9 @@ Choices and deviations (each a switch where cheap):
   the class weights are l2-normalized too and the bias dropped, so logits = 64·cos(f, w_j)
   (``normalize_weight=True``); ``False`` keeps the paper's literal W^T f + b with raw W.
   ``head="arcface"`` swaps in ArcFace's additive angular margin (s = 64, m = 0.5).
+* Eq. 5's training set: on SynthFaces E_id also sees its people in the shared template
+  appearance, under the same labels (``eid_template_views``; see ``extractor_data``), so
+  that f_id carries the face's shape and not only its colours.
 * Eq. 7's W_3d defaults to the inverse per-entry variance of the targets over the training
   set, so every entry counts equally whatever its units (radians, coefficients). E_1's
   network predicts the standardized f_1 directly; with that default, Eq. 7 on raw f_3d is

@@ -49,7 +49,8 @@ def load_data(P: Any, progress: bool = True) -> ExtractorData:
     return load_extractor_data(P.dataset, str(P.data_root_path), P.image_size, P.seed, P.n_train_ids,
                                P.samples_per_id, P.n_test_ids, P.n_judge_ids, P.judge_samples_per_id,
                                P.data_path / "cache", progress=progress, judge_template_ids=P.judge_template_ids,
-                               judge_template_samples=P.judge_template_samples)
+                               judge_template_samples=P.judge_template_samples,
+                               eid_template_views=P.eid_template_views)
 
 
 def extractor_configs(P: Any) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def load_feature_models(P: Any, data: ExtractorData, judge: bool = True, progres
     """Load (or train, as notebook 01 does) E_id, E_1, E_2 + G^I and, with ``judge``, the judge."""
     cfgs = extractor_configs(P)
     kw = dict(device=P.device, root=P.cache_dir, progress=progress)
-    e_id = train_e_id(data.train, data.train_idx, cfgs["e_id"], **kw)
+    e_id = train_e_id(data.eid_train, data.eid_train_idx, cfgs["e_id"], **kw)
     e_1 = train_e1(data.e1_train, data.e1_train_idx, cfgs["e_1"], **kw)
     e_2 = train_e2(data.train, data.train_idx, cfgs["e_2"], e_id, e_1, **kw)
     j = train_judge(data.judge, torch.arange(len(data.judge)), cfgs["judge"], **kw) if judge else None
