@@ -59,7 +59,7 @@ class FeatureParams(CommonParams):
     eid_depths: list[int] = dataclasses.field(default_factory=lambda: [1, 1, 1, 1])  # blocks per stage
     eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
     eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
-    eid_steps: int = 4800  # E_id training steps
+    eid_steps: int = 9600  # E_id training steps
     eid_batch: int = 64  # E_id batch size
     eid_lr: float = 4.0e-3  # E_id (peak) learning rate
     e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)

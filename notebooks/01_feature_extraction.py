@@ -76,7 +76,7 @@ eid_width: int = 16  # its base width (paper: 64)
 eid_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
 eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
 eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
-eid_steps: int = 4800  # E_id training steps
+eid_steps: int = 9600  # E_id training steps
 eid_batch: int = 64  # E_id batch size
 eid_lr: float = 0.004  # E_id (peak) learning rate
 e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)
@@ -493,11 +493,13 @@ for k, v in results.items():
 #   | --- | --- | --- | --- |
 #   | the renders, 1600 (the previous preset) | 0.975 | 0.983 | 0.607 |
 #   | the renders + template views, 1600 | 0.926 | 0.958 | 0.715 |
-#   | the renders + template views, 4800 (**the preset**) | 0.979 | 0.977 | 0.755 |
+#   | the renders + template views, 4800 (the previous preset) | 0.979 | 0.977 | 0.755 |
+#   | the renders + template views, 9600 (**the preset**) | 0.986 | 0.978 | 0.780 |
 #
 #   Twice the images need more steps: at 1600 the identification accuracy fell below
-#   its 0.97 target; at 4800 (about 5 minutes here) it is back. What the shape-aware
-#   f_id does for the generated faces is in notebook 04 §10 and notebook 07 §9.
+#   its 0.97 target; at 4800 (about 5 minutes here) it is back, and twice that again
+#   sharpens the shape further. What the shape-aware f_id does for the generated faces
+#   is in notebook 04 §10 and notebook 07 §9.
 # * **E_2 + G^I** are BEGAN networks: the reconstructions get colours and layout first
 #   and details last (BEGAN trains for hundreds of thousands of steps). Steps are the
 #   lever that pays here, more than width. On the development machine, the judge's mean

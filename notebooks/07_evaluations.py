@@ -61,7 +61,7 @@ eid_width: int = 16  # its base width (paper: 64)
 eid_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
 eid_stem_stride: int = 2  # stride of the stem conv (1 or 2)
 eid_train_norm: float = 64.0  # ||f_id|| in Eq. 5 (paper: 64)
-eid_steps: int = 4800  # E_id training steps
+eid_steps: int = 9600  # E_id training steps
 eid_batch: int = 64  # E_id batch size
 eid_lr: float = 0.004  # E_id (peak) learning rate
 e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)
@@ -423,12 +423,23 @@ for c in evaluation.paper_orderings(results, sims):
 # Figures from the default run (`cpu.yaml`, on a 2-core CPU); the printed tables above are
 # the record.
 #
-# * **The latest retrain: an E_id that sees shape.** The hard list below used to find
+# * **The latest retrain: E_id at 9600 steps instead of 4800.** The sharper f_id (hard
+#   test pairs 0.755 → 0.780 by E_id itself, notebook 01 §7) brought notebook 04's
+#   x^r–x^s to 0.71 of a real pair. Here, against the model before it: similarity
+#   0.474 → **0.493**; hard pairs 67.7 → **71.7 %** (± 3.8; real 83.8 %); verification on
+#   generated faces 87.5 → 87.1 % (± 2.4, no change); all-fake templates keep rank-1 0.62
+#   either way; the z_1 share of the smile 0.76 → 0.63 (notebook 04's smile direction
+#   weakened too). The Table-4 variants, short runs from stage 2 (150 steps), lost a
+#   little identity: full 0.269 → 0.243, no φ_id 0.135 → 0.137 (gap 0.134 → 0.107 ±
+#   0.007, still the clearest finding), no φ_f 0.223 → 0.233 (diversity 0.65 → 0.81,
+#   still the lowest), no φ_I 0.265 → 0.248, no φ_rec 0.251 → 0.245; the single-stage
+#   baseline 0.341 → 0.321. The same 3 of 4 orderings hold.
+# * **The retrain before it: an E_id that sees shape.** The hard list below used to find
 #   generated faces at chance against their shape twins. E_id was why: trained on the
 #   renders alone, it told SynthFaces' people apart by colour, so f_id carried little of
 #   the face's shape and φ_id never asked for it. Notebook 01 now trains E_id on its
 #   people's template views too (`eid_template_views`), and everything after E_id was
-#   retrained. The printed tables above are that model's; against the model before it:
+#   retrained. Against the model before it (its printed tables):
 #   verification on generated faces 79.1 → **87.5 %** (real 96.2 %), hard pairs 50.3 →
 #   **67.7 %** (real 83.8 %): the generator now keeps part of the face's shape;
 #   similarity 0.31 → 0.47 (a real pair 0.69); all-fake templates keep 62 % of rank-1
@@ -437,8 +448,8 @@ for c in evaluation.paper_orderings(results, sims):
 #   → 0.22, no φ_I 0.18 → 0.27, no φ_rec 0.19 → 0.25; no φ_f still gives the lowest
 #   diversity (0.65 against 1.01–1.03); the single-stage baseline still keeps more
 #   identity (0.26 → 0.34, against the full model's 0.27). The bullets below quote the
-#   models before this change unless they say otherwise.
-# * **The retrain before it.** The shipped models were retrained after G^f gained a
+#   models before these two changes unless they say otherwise.
+# * **The retrain before those.** The shipped models were retrained after G^f gained a
 #   linear path (notebook 02 §3; it brought notebook 04's yaw direction from 0.74 to
 #   0.89). Against the model before that, little changed: verification on generated
 #   faces 79.6 → 79.1 % (hard pairs 50.1 → 50.3 %), similarity 0.32 → 0.31; Table 4 full
