@@ -72,6 +72,12 @@ def test_autocast_is_a_noop_on_cpu():
     assert y.dtype == torch.float32
 
 
+def test_exit_worker_outside_torchrun_is_sys_exit():
+    with pytest.raises(SystemExit) as e:
+        runtime.exit_worker(3)
+    assert e.value.code == 3
+
+
 def _ranks(rank, world, init, out):
     dist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
     p = torch.nn.Parameter(torch.zeros(3))
@@ -80,7 +86,7 @@ def _ranks(rank, world, init, out):
     opt.step()                                              # averaged grad (1 + 2) / 2 = 1.5
     batch = runtime.shard(torch.arange(8))
     torch.save({"p": p.detach(), "batch": batch, "main": runtime.is_main()}, f"{out}/{rank}.pt")
-    dist.destroy_process_group()
+    runtime.exit_worker(0)                                  # barrier, destroy, then os._exit (gloo)
 
 
 def test_gradients_are_averaged_and_batches_sharded_across_ranks(tmp_path):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ import torch.distributed as dist
 from .core import Callback
 
 __all__ = ["Runtime", "RUNTIME", "configure", "autocast", "StepLog", "step_logs", "SampleGrid", "init_distributed",
-           "world", "is_main", "shard", "barrier", "sync_gradients", "attach_gradient_sync"]
+           "world", "is_main", "shard", "barrier", "exit_worker", "sync_gradients", "attach_gradient_sync"]
 
 
 @dataclass
@@ -183,6 +184,28 @@ def shard(t: torch.Tensor) -> torch.Tensor:
     if len(t) % n:
         raise ValueError(f"batch {len(t)} must divide evenly over {n} ranks")
     return t.chunk(n)[rank]
+
+
+def exit_worker(code: int = 0) -> None:
+    """End this process with exit status ``code``, leaving the process group cleanly first.
+
+    Outside torchrun this is ``sys.exit(code)``. A torchrun worker waits for the others, then
+    destroys the group. On gloo (the CPU backend) it then leaves with ``os._exit``: with torch
+    2.13, gloo aborts at interpreter shutdown ("terminate called without an active exception",
+    SIGABRT) in about 1 of 50 two-rank runs even after a clean ``destroy_process_group``
+    (measured over 60–120 spawned pairs, with file:// and tcp:// rendezvous alike), which would
+    turn a finished run into a failed one. Streams are flushed first; nothing else is pending
+    by then (checkpoints are written atomically, step logs closed by their callbacks).
+    """
+    if dist.is_available() and dist.is_initialized():
+        gloo = dist.get_backend() == "gloo"
+        dist.barrier()
+        dist.destroy_process_group()
+        if gloo:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    sys.exit(code)
 
 
 def barrier() -> None:
