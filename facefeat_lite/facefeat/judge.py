@@ -62,6 +62,7 @@ class JudgeConfig(TrainConfig):
     steps: int = 4800         # hard (shape-twin) pairs, no degradations: 0.71 at 1200 steps, 0.78 at 2400,
                               # 0.81 here; 0.80 with them, 0.838 with template views too; 9600
                               # steps: 0.851 and 0.839 in two runs, so no gain (notebook 01 §7)
+                              # (nor from a second seed: 0.828 alone, 0.840 averaged with this one)
     lr: float = 3e-3
     weight_decay: float = 5e-4
     twin_batches: bool = True # half of each batch: a sample of the shape twin of the other half's
