@@ -456,8 +456,10 @@ for k, v in results.items():
 #   told on from off perfectly, and nothing more, would already score 0.77 to 0.96 per
 #   entry: with 27 shapes E_1 misses *whether* many are on, as too many mouth and brow
 #   shapes overlap in one image. With nine strong ones it reads smile at 0.89 and the
-#   weakest, a brow raise, at 0.72, and the pooled figure sits on the 0.80 target (a
-#   longer or wider E_1 would have to carry it over). That is a redesign of SynthFaces'
+#   weakest, a brow raise, at 0.72, and the pooled figure sits on the 0.80 target. A
+#   full re-render in that design (the nine shapes, eye closures at least 0.8 strong, the
+#   eyes looking at the camera) gave 0.78 at the preset's 5000 E_1 steps and 0.815 at
+#   7500 (pose 0.979; one run each). That is a redesign of SynthFaces'
 #   expressions, not a setting: the entries that never move must leave f_3d (f_1 is
 #   standardized per entry, so f_1 shrinks from 30 to 12 entries), every image changes,
 #   and every model after E_1 retrains, about 1.5 hours here. It is left to a change of
