@@ -570,8 +570,8 @@ for what, ok in checks.items():
 #   another job) gave x^r–x^s 0.472 (x^rec 0.561, yaw R² 0.91). A sharper f_id did:
 #   E_id trained 9600 steps instead of 4800 (hard test pairs 0.755 → 0.780, notebook 01
 #   §7), with E_2, the stage-1 GANs, stage 2 and this model retrained on it (this
-#   notebook's printouts then → now): x^r–x^s **0.468 → 0.490** (0.677 → **0.709** of a real pair ± 0.004:
-#   the 0.7 target is met, by two standard errors), x^rec 0.560 → 0.581,
+#   notebook's printouts then → now): x^r–x^s **0.468 → 0.490** (0.677 → **0.709** of a
+#   real pair ± 0.004: the 0.7 target is met, by two standard errors), x^rec 0.560 → 0.581,
 #   `identity_kept_under_pose` 0.86 → 0.87. The pose paid for it: the z_1 yaw
 #   direction's held-out R² by E_1 0.87 → 0.86 (target 0.8, still met) but by the pose
 #   reader 0.70 → 0.59; the ∓40° turn read by E_1 −38° / +37° → −36° / +36°, by the
