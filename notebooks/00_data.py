@@ -98,7 +98,7 @@ fig_size = lambda w, h: plt.figure(figsize=(w, h), dpi=80)
 # * **identity** — 60 coefficients of a linear 3D shape model (named anthropometric fields:
 #   face width, jaw, nose, eye spacing, …, plus smooth random bumps) and 34 appearance
 #   entries (skin, hair colour and style, eye colour, brows, beard, glasses, moles);
-# * **expression** — 27 blendshape weights, 3DMM style (smile, jaw open, brow raise, …);
+# * **expression** — 9 blendshape weights, 3DMM style (smile, jaw open, brow raise, …);
 # * **pose** — yaw, pitch, roll in degrees (yaw up to ±60°);
 # * **illumination** — key-light direction, intensity, ambient, tint, specularity;
 # * **nuisance** — background gradient, clothing colour, small scale/shift jitter (the
@@ -114,7 +114,7 @@ print("shape slice:", model.identity_slices["shape"], " appearance slice:", mode
 
 # %% [markdown]
 # FaceFeat-GAN's E_1 regresses a 3DMM feature f_3d (paper Eq. 6–7): expression and pose.
-# SynthFaces gives it exactly: `f3d = [expression (27), pose / 60° (3)]`, 30 numbers.
+# SynthFaces gives it exactly: `f3d = [expression (9), pose / 60° (3)]`, 12 numbers.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -158,8 +158,7 @@ show_grid(fig.gca(), torch.cat([r[1] for r in rows]), 5, "one factor at a time",
 runlog.save_figure(fig, "pose_and_light", P.run_dir, STEM)
 plt.show()
 
-units = ["smile", "jaw_open", "lip_stretch", "pucker", "brow_raise_l", "frown", "eye_close_l", "eye_close_r",
-         "smirk_l", "cheek_puff", "nose_wrinkle", "eye_wide"]
+units = model.group_names["expression"]      # all nine
 fig = fig_size(9, 2.2)
 show_grid(fig.gca(), expression_sheet(model, ids[:1].expand(1, -1), units, size=show), len(units),
           "expression units at weight 1", col_labels=units)

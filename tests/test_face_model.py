@@ -7,7 +7,7 @@ from facefeat_lite.data.fields import EXPRESSION_NAMES
 
 def test_group_sizes_names_and_f3d():
     m = get_model()
-    assert m.group_sizes["expression"] == 27 and m.group_sizes["pose"] == 3
+    assert m.group_sizes["expression"] == 9 and m.group_sizes["pose"] == 3
     assert m.group_sizes["identity"] == m.cfg.n_shape + len(m.template)
     for g in GROUPS:
         assert len(m.group_names[g]) == m.group_sizes[g]
@@ -15,7 +15,7 @@ def test_group_sizes_names_and_f3d():
         assert m.sample(g, 0, range(5)).dtype == torch.float32
     assert all("deg" in n for n in m.group_names["pose"])
     f3d = m.f3d(m.sample("expression", 0, range(4)), m.sample("pose", 0, range(4)))
-    assert f3d.shape == (4, 30)
+    assert f3d.shape == (4, 12)
 
 
 def test_identity_slices_partition_the_identity_vector():

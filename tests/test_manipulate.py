@@ -11,25 +11,25 @@ from facefeat_lite.facefeat.manipulate import (Direction, Manipulator, f3d_colum
 
 
 def _e1():
-    e = PoseExpressionExtractor(30, "resnet18", width=4, depths=[1, 1, 1, 1], stem_stride=2)
+    e = PoseExpressionExtractor(12, "resnet18", width=4, depths=[1, 1, 1, 1], stem_stride=2)
     g = torch.Generator().manual_seed(0)
-    e.fit_standardizer(torch.randn(200, 30, generator=g) * 0.3 + 0.1)
+    e.fit_standardizer(torch.randn(200, 12, generator=g) * 0.3 + 0.1)
     return freeze(e)
 
 
 def test_columns_and_pose_overwrite():
-    assert f3d_column("smile") == 0 and f3d_column("yaw") == 27 and f3d_column("roll") == 29
+    assert f3d_column("smile") == 0 and f3d_column("yaw") == 9 and f3d_column("roll") == 11
     with pytest.raises(ValueError, match="unknown attribute"):
         f3d_column("nose_length")
     e = _e1()
-    f1 = torch.randn(4, 30)
+    f1 = torch.randn(4, 12)
     posed = e.destandardize(with_pose(e, f1, yaw=30.0, pitch=-10.0))
-    assert torch.allclose(posed[:, 27] * 60, torch.full((4,), 30.0), atol=1e-4)
-    assert torch.allclose(posed[:, 28] * 60, torch.full((4,), -10.0), atol=1e-4)
+    assert torch.allclose(posed[:, 9] * 60, torch.full((4,), 30.0), atol=1e-4)
+    assert torch.allclose(posed[:, 10] * 60, torch.full((4,), -10.0), atol=1e-4)
     raw = e.destandardize(f1)
-    assert torch.allclose(posed[:, :27], raw[:, :27], atol=1e-5) and torch.allclose(posed[:, 29], raw[:, 29], atol=1e-5)
+    assert torch.allclose(posed[:, :9], raw[:, :9], atol=1e-5) and torch.allclose(posed[:, 11], raw[:, 11], atol=1e-5)
     front = e.destandardize(frontalize(e, f1))
-    assert front[:, 27:].abs().max() < 1e-5
+    assert front[:, 9:].abs().max() < 1e-5
     r = readout(e, torch.zeros(2, 3, 64, 64))
     assert set(r) == {"yaw", "pitch", "smile"} and r["yaw"].shape == (2,)
 
@@ -67,9 +67,9 @@ def test_move_stays_in_the_noise_support():
 def test_widget_callback_headless():
     torch.manual_seed(0)
     e = _e1()
-    m = Manipulator(freeze(FeatureGenerator(30, hidden=(8, 8, 8))),
+    m = Manipulator(freeze(FeatureGenerator(12, hidden=(8, 8, 8))),
                     freeze(FeatureGenerator(16, hidden=(8, 8, 8), norm=16.0)),
-                    freeze(ImageGenerator(32, 16, 30, 16, n=4)), e,
+                    freeze(ImageGenerator(32, 16, 12, 16, n=4)), e,
                     {"yaw": Direction("yaw", torch.eye(64)[3], 1.0, 0.0, 0.9)})
     f_a, f_b = torch.randn(1, 16), torch.randn(1, 16)
     z_1, z_2 = torch.zeros(1, 64), torch.zeros(1, 64)
@@ -89,9 +89,9 @@ def test_pose_turn_reports_what_the_turned_images_show():
 
     torch.manual_seed(0)
     e = _e1()
-    m = Manipulator(freeze(FeatureGenerator(30, hidden=(8, 8, 8))),
+    m = Manipulator(freeze(FeatureGenerator(12, hidden=(8, 8, 8))),
                     freeze(FeatureGenerator(16, hidden=(8, 8, 8), norm=16.0)),
-                    freeze(ImageGenerator(32, 16, 30, 16, n=4)), e, {})
+                    freeze(ImageGenerator(32, 16, 12, 16, n=4)), e, {})
     f_id = torch.randn(3, 16)
     left, right = turned(m, f_id, 40.0, seed=1)
     assert left.shape == right.shape == (3, 3, 32, 32) and not torch.allclose(left, right)   # only the pose differs

@@ -202,16 +202,18 @@ def identity_fields(n_shape: int, seed: int, scale: float = 1.0):
 
 # --- expression: blendshapes (coefficient 1 = the full expression) ---------------------------
 EXPRESSION_NAMES = [
-    "smile", "jaw_open", "lip_stretch", "pucker", "brow_raise_l", "brow_raise_r", "brow_inner_raise",
-    "frown", "eye_close_l", "eye_close_r", "gaze_x", "gaze_y", "smirk_l", "smirk_r",
-    "mouth_corner_down", "upper_lip_raise", "lower_lip_depress", "jaw_sideways", "mouth_sideways",
-    "cheek_puff", "nose_wrinkle", "squint", "eye_wide", "lip_press", "lip_funnel", "chin_raise", "lip_part",
+    "smile", "jaw_open", "lip_stretch", "brow_raise_l", "brow_raise_r", "brow_inner_raise", "frown",
+    "eye_close_l", "eye_close_r",
 ]
+# Nine shapes, each of which shows at 64 px. Earlier versions had 27 (also pucker, gaze, smirks,
+# lip and cheek shapes, squint, eye_wide): E_1 read ten of them not at all and overlapping mouth
+# and brow shapes hid one another, so the held-out expression R² stayed at 0.26. On these nine,
+# each at least 0.6 strong when on, the same E_1 reaches 0.78 at 5000 steps, 0.815 at 7500
+# (pose 0.979; notebook 01 §7).
 
 
 def expression_fields():
-    """(name, field) pairs, one per entry of ``EXPRESSION_NAMES`` (gaze moves no geometry:
-    it moves the painted iris, see ``shading.py``)."""
+    """(name, field) pairs, one per entry of ``EXPRESSION_NAMES``."""
     def g(p, cx, cy, rx, ry, absx=True):
         return gauss(p[:, 0].abs() if absx else p[:, 0], p[:, 1], cx, cy, rx, ry)
 
@@ -223,48 +225,22 @@ def expression_fields():
         ch = g(p, 0.4, -0.35, 0.15, 0.12)
         return _vec(len(p), 0.035 * sx(p) * c, 0.05 * c + 0.025 * ch, -0.03 * c + 0.02 * ch)
 
-    def smirk(side):
-        def f(p, a):
-            c = g(p, side * 0.25, LIP_Y, 0.12, 0.1, absx=False)
-            return _vec(len(p), side * 0.02 * c, 0.045 * c, -0.02 * c)
-        return f
-
     def brow_raise(side):
         return lambda p, a: _vec(len(p), None, 0.045 * g(p, side * 0.3, 0.25, 0.2, 0.12, absx=False) * (p[:, 1] > EYE_Y + 0.03).float())
 
     def lid(side):
         return lambda p, a: a["lidvec"] * (torch.sign(p[:, 0]) == side).float()[:, None]
 
-    zero = lambda p, a: torch.zeros(len(p), 3)  # noqa: E731
-    mouth = lambda p: g(p, 0, LIP_Y, 0.3, 0.12)  # noqa: E731
     F = {
         "smile": smile,
         "jaw_open": lambda p, a: _rot_x(p, jaw_weight(p, a), 0.26),
         "lip_stretch": lambda p, a: _vec(len(p), 0.05 * sx(p) * g(p, 0.2, LIP_Y, 0.15, 0.08)),
-        "pucker": lambda p, a: _vec(len(p), -0.25 * p[:, 0] * mouth(p), None, 0.04 * g(p, 0, LIP_Y, 0.2, 0.08)),
         "brow_raise_l": brow_raise(1.0),
         "brow_raise_r": brow_raise(-1.0),
         "brow_inner_raise": lambda p, a: _vec(len(p), None, 0.04 * g(p, 0.12, 0.22, 0.1, 0.1) * (p[:, 1] > EYE_Y + 0.03).float()),
         "frown": lambda p, a: _vec(len(p), -0.02 * sx(p) * g(p, 0.12, 0.2, 0.12, 0.1), -0.035 * g(p, 0.2, 0.22, 0.2, 0.1)),
         "eye_close_l": lid(1.0),
         "eye_close_r": lid(-1.0),
-        "gaze_x": zero,
-        "gaze_y": zero,
-        "smirk_l": smirk(1.0),
-        "smirk_r": smirk(-1.0),
-        "mouth_corner_down": lambda p, a: _vec(len(p), None, -0.04 * g(p, 0.25, LIP_Y, 0.1, 0.1)),
-        "upper_lip_raise": lambda p, a: _vec(len(p), None, 0.03 * g(p, 0.1, -0.6, 0.15, 0.07) * (1 - a["side"])),
-        "lower_lip_depress": lambda p, a: _vec(len(p), None, -0.035 * g(p, 0.1, -0.7, 0.15, 0.08) * a["side"]),
-        "jaw_sideways": lambda p, a: _vec(len(p), 0.04 * jaw_weight(p, a)),
-        "mouth_sideways": lambda p, a: _vec(len(p), 0.03 * mouth(p)),
-        "cheek_puff": lambda p, a: 0.04 * a["nrm"] * g(p, 0.42, -0.55, 0.13, 0.13)[:, None],
-        "nose_wrinkle": lambda p, a: _vec(len(p), None, 0.015 * g(p, 0.08, -0.3, 0.08, 0.12)),
-        "squint": lambda p, a: _vec(len(p), None, 0.02 * g(p, EYE_X, EYE_Y - 0.06, 0.13, 0.03) * (p[:, 1] < EYE_Y).float()),
-        "eye_wide": lambda p, a: _vec(len(p), None, 0.02 * g(p, EYE_X, EYE_Y + 0.075, 0.13, 0.035) * (p[:, 1] > EYE_Y).float()),
-        "lip_press": lambda p, a: _vec(len(p), None, None, -0.02 * g(p, 0, LIP_Y, 0.2, 0.05)),
-        "lip_funnel": lambda p, a: _vec(len(p), None, 0.015 * g(p, 0, LIP_Y, 0.15, 0.06) * (1 - 2 * a["side"]), 0.03 * g(p, 0, LIP_Y, 0.15, 0.08)),
-        "chin_raise": lambda p, a: _vec(len(p), None, 0.03 * g(p, 0, -0.9, 0.2, 0.18) * a["side"]),
-        "lip_part": lambda p, a: _vec(len(p), None, g(p, 0, LIP_Y, 0.17, 0.05) * (0.012 * (1 - a["side"]) - 0.018 * a["side"])),
     }
     return [(n, _gain(_gate(F[n], -0.45, -0.1), EXPRESSION_GAIN.get(n, 1.0))) for n in EXPRESSION_NAMES]
 
@@ -274,9 +250,6 @@ def expression_fields():
 # 64 px images (notebook 01 measures it). Gains 1.7 / 1.4 left most of them at a few pixels of
 # change and an R² near zero; these move the mouth, brows and eyes by 2-4 px.
 EXPRESSION_GAIN = {n: 2.0 for n in EXPRESSION_NAMES}
-EXPRESSION_GAIN.update({n: 3.4 for n in ("smile", "smirk_l", "smirk_r", "lip_stretch", "mouth_corner_down", "pucker",
-                                         "mouth_sideways", "upper_lip_raise", "lower_lip_depress", "lip_part",
-                                         "lip_funnel", "cheek_puff", "lip_press", "chin_raise", "nose_wrinkle")})
-EXPRESSION_GAIN.update({n: 2.8 for n in ("brow_raise_l", "brow_raise_r", "brow_inner_raise", "frown", "squint",
-                                         "eye_wide")})
+EXPRESSION_GAIN.update({n: 3.4 for n in ("smile", "lip_stretch")})
+EXPRESSION_GAIN.update({n: 2.8 for n in ("brow_raise_l", "brow_raise_r", "brow_inner_raise", "frown")})
 EXPRESSION_GAIN.update({"jaw_open": 1.3, "eye_close_l": 1.0, "eye_close_r": 1.0})

@@ -180,7 +180,8 @@ def _render(model: FaceModel, params: dict, size: int, outputs) -> dict:
     q = (kflat >= 0).nonzero()[:, 0]
     bi = torch.div(q, res * res, rounding_mode="floor")
     pid = kflat[q] & ((1 << IDX_BITS) - 1)
-    albedo, lab, mat, is_neck = paint(geo.paint, pid, bi, app, expr[:, [_EX["gaze_x"], _EX["gaze_y"]]],
+    # the eyes look at the camera: gaze is no longer a parameter (it moved the iris by ~1 px)
+    albedo, lab, mat, is_neck = paint(geo.paint, pid, bi, app, torch.zeros(len(expr), 2),
                                       expr[:, _EX["eye_close_l"]], expr[:, _EX["eye_close_r"]], geo.canon)
     lab_ss = torch.zeros(b * res * res, dtype=torch.uint8)
     lab_ss[q] = lab.to(torch.uint8)

@@ -30,7 +30,7 @@ __all__ = ["ATTRIBUTES", "f3d_column", "readout", "with_pose", "frontalize", "in
            "fit_directions", "move", "Manipulator",
            "turned", "identity_kept_under_pose", "pose_turn"]
 
-POSE_NAMES = ("yaw", "pitch", "roll")                   # f_3d = [27 expression weights, yaw, pitch, roll] / 60
+POSE_NAMES = ("yaw", "pitch", "roll")                   # f_3d = [9 expression weights, yaw, pitch, roll] / 60
 ATTRIBUTES = ("yaw", "pitch", "smile")                  # the directions the notebook fits
 DEG = 60.0                                              # f_3d stores angles as degrees / 60
 
