@@ -98,6 +98,7 @@ def bench_stylegan2(args) -> dict:
 
 
 def bench_facefeat_step(args) -> dict:
+    from facefeat_lite.data.synthfaces import F3D_DIM
     from facefeat_lite.facefeat.extractors import GeneralExtractor, ImageGenerator, freeze
     from facefeat_lite.facefeat.feature_gan import FeatureDiscriminator, FeatureGenerator, sample_noise
     from facefeat_lite.facefeat.image_gan import ImageDiscriminator
@@ -117,17 +118,17 @@ def bench_facefeat_step(args) -> dict:
     size, n = args.size, P.e2_n
     torch.manual_seed(0)
     e_id = freeze(build_e_id(extractor_configs(P)["e_id"], 1000)).to(device)
-    e_1 = freeze(build_e1(extractor_configs(P)["e_1"], 30)).to(device)        # for the φ_3d deviation
-    m = {"e_2": GeneralExtractor(size, 256, n), "g_f1": FeatureGenerator(30), "d_f1": FeatureDiscriminator(30),
+    e_1 = freeze(build_e1(extractor_configs(P)["e_1"], F3D_DIM)).to(device)        # for the φ_3d deviation
+    m = {"e_2": GeneralExtractor(size, 256, n), "g_f1": FeatureGenerator(F3D_DIM), "d_f1": FeatureDiscriminator(F3D_DIM),
          "g_f2": FeatureGenerator(256, norm=16.0), "d_f2": FeatureDiscriminator(256),
-         "g_img": ImageGenerator(size, 256, 30, 256, n=n), "d_img": ImageDiscriminator(size, P.s2_d_n, 64)}
+         "g_img": ImageGenerator(size, 256, F3D_DIM, 256, n=n), "d_img": ImageDiscriminator(size, P.s2_d_n, 64)}
     m = {k: v.to(device).train() for k, v in m.items()}
     opts = {p: torch.optim.Adam([q for k in names for q in m[k].parameters()], lr=cfg.lr, betas=(cfg.beta1, 0.999))
             for p, names in PLAYERS.items()}
     b = args.batch
     x_r = torch.rand(b, 3, size, size, device=device) * 2 - 1
     f_id = torch.nn.functional.normalize(torch.randn(b, 256, device=device), dim=1) * 16
-    f_1 = torch.randn(b, 30, device=device)
+    f_1 = torch.randn(b, F3D_DIM, device=device)
     k = [0.0]
 
     def one():

@@ -66,7 +66,7 @@ class FeatureParams(CommonParams):
     e1_width: int = 16  # its base width (paper: 64)
     e1_depths: list[int] = dataclasses.field(default_factory=lambda: [1, 1, 1, 1])  # blocks per stage
     e1_stem_stride: int = 2  # stride of the stem conv (1 or 2)
-    e1_steps: int = 5000  # E_1 training steps
+    e1_steps: int = 7500  # E_1 training steps
     e1_batch: int = 64  # E_1 batch size
     e1_lr: float = 3.0e-3  # E_1 (peak) learning rate
     e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)

@@ -114,7 +114,9 @@ print("shape slice:", model.identity_slices["shape"], " appearance slice:", mode
 
 # %% [markdown]
 # FaceFeat-GAN's E_1 regresses a 3DMM feature f_3d (paper Eq. 6–7): expression and pose.
-# SynthFaces gives it exactly: `f3d = [expression (9), pose / 60° (3)]`, 12 numbers.
+# SynthFaces gives it exactly: `f3d = [expression (9), pose / 60° (3)]`, 12 numbers. The
+# paper's f_1 has 30 (a 3DMM's expression coefficients plus angles); SynthFaces keeps nine
+# strong blendshapes because at 64 px E_1 could not read more (notebook 01 §7).
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -24,7 +24,7 @@
 # | extractor | paper | here (CPU preset) | trained by |
 # | --- | --- | --- | --- |
 # | **E_id** identity, 256-d, ‖f_id‖ = 64 | ResNet-50 | ResNet-18, width 16 | identity classification, Eq. 5 |
-# | **E_1** pose + expression f_1, 30-d | ResNet-18 | ResNet-18, width 16 | 3DMM regression, Eq. 7 |
+# | **E_1** pose + expression f_1 (paper 30-d, here 12-d) | ResNet-18 | ResNet-18, width 16 | 3DMM regression, Eq. 7 |
 # | **E_2** "everything else" f_2, 256-d | BEGAN encoder | BEGAN encoder, n = 16 | reconstruction through G^I, Eq. 8 |
 #
 # E_id and E_1 learn from labels and are then **frozen**. E_2 has no labels: it learns
@@ -83,7 +83,7 @@ e1_arch: str = "resnet18"  # E_1 backbone (paper: resnet18)
 e1_width: int = 16  # its base width (paper: 64)
 e1_depths: list[int] = [1, 1, 1, 1]  # blocks per stage
 e1_stem_stride: int = 2  # stride of the stem conv (1 or 2)
-e1_steps: int = 5000  # E_1 training steps
+e1_steps: int = 7500  # E_1 training steps
 e1_batch: int = 64  # E_1 batch size
 e1_lr: float = 0.003  # E_1 (peak) learning rate
 e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
@@ -297,7 +297,7 @@ plt.show()
 # $$L_{E_2} = \lVert x - G^I(f_{id}, f_1, E_2(x)) \rVert_1 ,$$
 #
 # with E_id and E_1 frozen (no gradient, BatchNorm statistics fixed). G^I is a BEGAN
-# decoder taking the 542-d concatenation [f_id (norm 16), f_1 (30, standardized),
+# decoder taking the 524-d concatenation [f_id (norm 16), f_1 (12, standardized),
 # f_2 (norm 16)]. Whatever f_id and f_1 do not say about the image — background, light,
 # clothing, hair style details — E_2 has to carry.
 
@@ -412,58 +412,42 @@ for k, v in results.items():
 # %% [markdown]
 # ## 7 · Where the CPU preset falls short, and what to turn
 #
-# * **Expressions are the hardest part.** At 64 px a smile moves a mouth corner by a pixel
-#   or two, and in any one image about six of f_1's 27 expression weights are on at once,
-#   most of them mouth shapes that push the same pixels. The scatter above shows E_1 telling
-#   *whether* an expression is on long before it tells *how much*. Steps helped, then the
-#   data ran out: on the development machine, 500 steps gave a held-out expression R² of
-#   0.04, 1500 gave 0.13 and 5000 (the preset) 0.26 — with 0.44 on E_1's own training
-#   images, so 6400 images are now too few for 27 overlapping blendshapes. Width 32 or a
-#   stride-1 stem, at 500 steps, were no better than width 16. Per entry (5000 steps):
-#   jaw_open 0.87, smile 0.60, eye closure 0.52, while cheek_puff and jaw_sideways stay at
-#   0.0 although each changes about 120 pixels of a face at full strength. Ten entries stay
-#   within ±0.06 of 0 — both gaze directions, cheek_puff, jaw and mouth sideways,
-#   lip_funnel, lip_press, lip_part, chin_raise and nose_wrinkle — and they carry 36 % of
-#   the expression entries' variance (no entry carries more than 7 %), so a perfect read of
-#   the other 17 would still leave the pooled R² at 0.64: the 0.80 target needs E_1 to read
-#   entries it does not read at all now (the gaze moves the iris by about a pixel; the
-#   others are mouth and cheek shapes that overlap the ones it reads). More images per
-#   blendshape, or fewer and more visible blendshapes in SynthFaces, are the levers left;
-#   the paper works at 128 px (`image_size: 128` in `full_gpu.yaml`) with a full-width
-#   ResNet-18. The pose needed the steps too: R² 0.946 at 1500 steps, 0.960 at 5000.
-#   More images alone do not close the gap: E_1 trained 5000 steps on four times the
-#   images (200 people × 152, rendered for the test) reached a held-out expression R² of
-#   0.32 and the same 0.32 on its own training images (pose 0.974): the gap to the
-#   training images closed, and what is left is the small network's. Not adopted, as
-#   24000 more images to render would cost every cold run about three minutes. A wider
-#   network alone memorises: E_1 at width 32 (5000 steps on the preset's images, 14
-#   minutes here) reached 0.28 held out and 0.71 on its own training images.
+# * **Expressions: why SynthFaces has nine.** At 64 px a smile moves a mouth corner by a
+#   pixel or two. SynthFaces first had 27 blendshapes (also pucker, both gaze directions,
+#   smirks, lip and cheek shapes, squint, eye_wide), about six of them on at once in any
+#   image, and f_1 had 30 entries like the paper's. E_1 told *whether* an expression was
+#   on long before it told *how much*, and the held-out expression R² stayed far from the
+#   0.80 target: 0.04 after 500 steps, 0.13 after 1500, **0.256** after 5000 (0.44 on its
+#   own training images; pose 0.960). Four times the images (200 people × 152) gave 0.32
+#   held out and 0.32 on its own images — the gap closed, the small network's limit did
+#   not; a wider E_1 (width 32, 14 minutes here) memorised: 0.28 held out, 0.71 on its own
+#   images. Ten entries stayed within ±0.06 of 0 although, like cheek_puff, some changed
+#   about 120 pixels at full strength: they overlapped the mouth and brow shapes E_1 read.
 #
-#   What does pay is fewer expressions at once. For the probes below the preset's 8000
-#   training faces were re-rendered with some expression entries switched off (nothing
-#   else changed), and the preset's E_1 trained on them (one run each, about 6 minutes):
+#   What paid was fewer expressions at once. For the probes below the 8000 training faces
+#   were re-rendered with some expression entries switched off (nothing else changed), and
+#   E_1 trained on them (one run each, about 6 minutes):
 #
 #   | expression entries that can be on | held-out expression R² | pose R² |
 #   | --- | --- | --- |
-#   | all 27 (the preset) | 0.256 | 0.960 |
-#   | 17: the ten unread ones above off | 0.45 | 0.967 |
+#   | all 27 (SynthFaces then) | 0.256 | 0.960 |
+#   | 17: the ten unread ones off | 0.45 | 0.967 |
 #   | the same 17, each at least 0.6 strong when on (not 0.2–0.3) | 0.51 | 0.966 |
 #   | 9: also the eight read below 0.35 in that run off | 0.72 | 0.976 |
 #   | the same 9, each at least 0.6 strong when on | 0.7999 | 0.977 |
 #
-#   The nine are smile, jaw_open, lip_stretch, the three brow shapes, frown and the two
-#   eye closures. Every entry is on in some faces and off in the others, so a read that
-#   told on from off perfectly, and nothing more, would already score 0.77 to 0.96 per
-#   entry: with 27 shapes E_1 misses *whether* many are on, as too many mouth and brow
-#   shapes overlap in one image. With nine strong ones it reads smile at 0.89 and the
-#   weakest, a brow raise, at 0.72, and the pooled figure sits on the 0.80 target. A
-#   full re-render in that design (the nine shapes, eye closures at least 0.8 strong, the
-#   eyes looking at the camera) gave 0.78 at the preset's 5000 E_1 steps and 0.815 at
-#   7500 (pose 0.979; one run each). That is a redesign of SynthFaces'
-#   expressions, not a setting: the entries that never move must leave f_3d (f_1 is
-#   standardized per entry, so f_1 shrinks from 30 to 12 entries), every image changes,
-#   and every model after E_1 retrains, about 1.5 hours here. It is left to a change of
-#   its own.
+#   Every entry is on in some faces and off in the others, so a read that told on from off
+#   perfectly, and nothing more, would already score 0.77 to 0.96 per entry: with 27
+#   shapes E_1 missed *whether* many were on. **SynthFaces now has those nine** (smile,
+#   jaw_open, lip_stretch, the three brow shapes, frown, the two eye closures), each at
+#   least 0.6 strong when on and the eye closures at least 0.8, with the eyes looking at
+#   the camera; f_3d and f_1 shrank from 30 entries to 12, and E_1 trains 7500 steps. That
+#   changed every image, so every model of notebooks 01–04 and 07 was retrained (the model
+#   card in `data/weights/cpu/` says how). The figure above is the result: held-out
+#   expression R² **0.815** and pose 0.979 (0.78 / 0.979 after 5000 steps in a probe); per
+#   entry jaw_open 0.97, smile 0.90, the brows and eye closures 0.75–0.79, frown 0.72. The
+#   paper works at 128 px (`image_size: 128` in `full_gpu.yaml`) with a full-width
+#   ResNet-18 and a 3DMM fitted to real faces, where f_1's 30 entries are the fit's.
 # * **The judge and shape.** Separating a face from its shape twin on *unseen* people needs
 #   shape features that generalise, not ones memorised per twin pair. Training longer is
 #   the lever (`judge_steps`): on the development machine the hard-pair accuracy was 0.71
@@ -487,12 +471,13 @@ for k, v in results.items():
 #   | judge split: 200 people + twins × 20 images (the previous preset) | 0.985 | 0.796 | 0.760 |
 #   | 800 people + twins × 10 images | 0.989 | 0.817 | — |
 #   | 200 × 20, plus a head that reads the 60 shape coefficients off the embedding | 0.984 | 0.783 | — |
-#   | 200 × 20 + their template views × 20 (**the preset**) | 0.962 | 0.838 | 0.691 |
+#   | 200 × 20 + their template views × 20 (the preset, 27 expressions) | 0.962 | 0.838 | 0.691 |
 #   | 200 × 20 + template views of 800 people × 10 | 0.969 | 0.813 | 0.743 |
 #   | the preset's data, 9600 steps instead of 4800: a first run | 0.968 | 0.851 | — |
 #   | the same, a second run (this notebook executed with `judge_steps: 9600`) | 0.963 | 0.839 | 0.660 |
 #   | the preset's data and steps, another seed (2345) | 0.972 | 0.828 | 0.688 |
 #   | the preset's judge and that one, their cosines averaged (an ensemble of two) | 0.973 | 0.840 | 0.689 |
+#   | **the preset** on the nine-expression SynthFaces (section 5 above) | 0.967 | 0.815 | 0.696 |
 #
 #   More people helped a little; more *template* people did not add to that: the new
 #   template-only classes all share one look, which tells them from the judge's own people.
@@ -516,7 +501,9 @@ for k, v in results.items():
 #   errors were independent). What they miss is in the data, not in one run's luck, so
 #   what is left to try is in the data again: a judge at 128 px, where the 60 shape
 #   coefficients show (`full_gpu.yaml`), or SynthFaces shapes that differ more between
-#   twins.
+#   twins. The nine-expression SynthFaces (first bullet) did not help: retrained on its
+#   renders with the preset's settings, the judge scores 0.815 on hard pairs, 0.02 below
+#   the 27-expression judge and more than runs differ by; why was not measured.
 # * **E_id and the face's shape.** Trained on the renders alone, E_id verified unseen
 #   people well on standard pairs and barely on hard ones: it told SynthFaces' people
 #   apart by their colours. So did everything built on it — G^I draws the face from f_id
@@ -530,7 +517,8 @@ for k, v in results.items():
 #   | the renders, 1600 (the previous preset) | 0.975 | 0.983 | 0.607 |
 #   | the renders + template views, 1600 | 0.926 | 0.958 | 0.715 |
 #   | the renders + template views, 4800 (the previous preset) | 0.979 | 0.977 | 0.755 |
-#   | the renders + template views, 9600 (**the preset**) | 0.986 | 0.978 | 0.780 |
+#   | the renders + template views, 9600 (the preset, 27 expressions) | 0.986 | 0.978 | 0.780 |
+#   | **the preset** on the nine-expression SynthFaces (section 2 above) | 0.988 | 0.977 | 0.801 |
 #
 #   Twice the images need more steps: at 1600 the identification accuracy fell below
 #   its 0.97 target; at 4800 (about 5 minutes here) it is back, and twice that again
@@ -544,10 +532,10 @@ for k, v in results.items():
 #   time, trained 1200 steps without degradations); width 32 instead of 16 costs 4× per
 #   step and, at equal time, did slightly worse (0.44 after 1000 steps), and a doubled
 #   peak learning rate did worse too (0.53 after 3000). The preset trains 12000 steps
-#   (13 to 20 minutes alone, depending on the host; it ships): held-out L1 0.091, and
-#   notebook 03 measures a judge cosine of 0.68 between a test photo and its
-#   reconstruction, where two photos of one person score 0.69 (0.76 and 0.76 by the
-#   judge before template views). Hair, beards, an open mouth and the head's pose come
+#   (13 to 20 minutes alone, depending on the host; it ships): held-out L1 0.090, and
+#   notebook 03 measures a judge cosine of 0.71 between a test photo and its
+#   reconstruction, where two photos of one person score 0.70 (0.68 and 0.69 on the
+#   27-expression SynthFaces; 0.76 and 0.76 by the judge before template views). Hair, beards, an open mouth and the head's pose come
 #   through; the fine shape of a face less so.
 #
 # Every model is cached by its config, so raising one model's steps retrains only that model

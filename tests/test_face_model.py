@@ -2,6 +2,7 @@
 import torch
 
 from facefeat_lite.data.face_model import GROUPS, FaceModel, FaceModelConfig, get_model
+from facefeat_lite.data.synthfaces import F3D_DIM
 from facefeat_lite.data.fields import EXPRESSION_NAMES
 
 
@@ -15,7 +16,7 @@ def test_group_sizes_names_and_f3d():
         assert m.sample(g, 0, range(5)).dtype == torch.float32
     assert all("deg" in n for n in m.group_names["pose"])
     f3d = m.f3d(m.sample("expression", 0, range(4)), m.sample("pose", 0, range(4)))
-    assert f3d.shape == (4, 12)
+    assert f3d.shape == (4, 12) and F3D_DIM == 12
 
 
 def test_identity_slices_partition_the_identity_vector():

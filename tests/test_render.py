@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from facefeat_lite.data.face_model import GROUPS, get_model
+from facefeat_lite.data.fields import EXPRESSION_NAMES
 from facefeat_lite.data.labels import LABEL, LABEL_NAMES
 from facefeat_lite.data.render import background, render
 
@@ -20,7 +21,7 @@ def _params(n=4, **override):
 def _frontal(n=4):
     p = _params(n)
     p["pose"] = torch.zeros(n, 3)
-    p["expression"] = torch.zeros(n, 27)
+    p["expression"] = torch.zeros(n, len(EXPRESSION_NAMES))
     p["nuisance"][:, 9:] = 0.0
     return p
 
@@ -129,7 +130,7 @@ def test_shared_appearance_identities_differ_in_shape():
 def test_jaw_open_shows_the_mouth_interior():
     m, p = get_model(), _frontal(2)
     closed = render(m, p, size=64)["labels"]
-    p["expression"][:, 1] = 1.0
+    p["expression"][:, EXPRESSION_NAMES.index("jaw_open")] = 1.0
     opened = render(m, p, size=64)["labels"]
     assert (opened == LABEL["mouth"]).sum() > (closed == LABEL["mouth"]).sum() + 20
 
@@ -138,6 +139,7 @@ def test_eye_closure_hides_the_eyeball():
     m, p = get_model(), _frontal(2)
     p["identity"][:, m.identity_slices["glasses"]] = 0.0
     open_ = render(m, p, size=128)["labels"]
-    p["expression"][:, 8] = p["expression"][:, 9] = 1.0
+    for eye in ("eye_close_l", "eye_close_r"):
+        p["expression"][:, EXPRESSION_NAMES.index(eye)] = 1.0
     shut = render(m, p, size=128)["labels"]
     assert (open_ == LABEL["l_eye"]).sum() > 10 and (shut == LABEL["l_eye"]).sum() < 0.2 * (open_ == LABEL["l_eye"]).sum()

@@ -77,7 +77,7 @@ def test_dataset_samples_and_cache_reuse(cache, monkeypatch):
     assert s["image"].shape == (3, 32, 32) and s["image"].dtype == torch.float32
     assert 0 <= s["image"].min() and s["image"].max() <= 1
     assert s["labels"].shape == (32, 32) and s["labels"].dtype == torch.int64
-    assert s["sketch"].shape == (1, 32, 32) and s["f3d"].shape == (30,)
+    assert s["sketch"].shape == (1, 32, 32) and s["f3d"].shape == (sf.F3D_DIM,) == (12,)
     assert s["landmarks"].shape == (68, 2) and isinstance(s["identity"], int)
     # Image pixels match a fresh render of the stored parameters (to uint8 precision).
     b = ds.batch([1], ("image", "identity_params", "expression", "pose", "illumination", "nuisance"))

@@ -12,7 +12,7 @@ key                 value                                        sources
                     (``facefeat_lite.data.labels.LABEL_NAMES``)
 ``sketch``          float32 (1, H, W) in [0, 1], 1 = line        SynthFaces
 ``landmarks``       float32 (K, 2) pixel (x, y)                  SynthFaces
-``f3d``             float32 (30,) expression + pose              SynthFaces
+``f3d``             float32 (12,) expression + pose              SynthFaces
 ``identity_params`` float32, identity group vector               SynthFaces
 ``expression`` /    float32 vectors of each parameter group      SynthFaces
 ``pose`` /

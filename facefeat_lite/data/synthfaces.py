@@ -42,7 +42,8 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from . import render as _render
-from .face_model import FaceModelConfig, get_model
+from .face_model import POSE_NAMES, FaceModelConfig, get_model
+from .fields import EXPRESSION_NAMES
 
 SPLITS = ("train", "val", "test", "judge")
 _SPLIT_OFFSET = {"train": 0, "val": 1_000_000, "test": 2_000_000, "judge": 3_000_000}
@@ -50,6 +51,7 @@ _TWIN_OFFSET = 5_000_000          # twin of identity key k has key k + _TWIN_OFF
 _SHAPE_DONOR_OFFSET = 20_000_000  # ... and takes its shape from identity key k + this
 _MAX_SAMPLES = 1024               # sample key = identity key * _MAX_SAMPLES + j
 _PER_SAMPLE_GROUPS = ("expression", "pose", "illumination", "nuisance")
+F3D_DIM = len(EXPRESSION_NAMES) + len(POSE_NAMES)  # 12: f3d = [9 expression weights, yaw, pitch, roll]
 # The modules whose code decides the pixels; their source is part of every cache key, so a
 # change to the renderer can never be served stale images from an old cache.
 _RENDERER_MODULES = ("face_model", "fields", "geometry", "labels", "layout", "parts", "raster",

@@ -141,7 +141,7 @@ class RealReference:
 def image_diversity(ref: RealReference, e_1, e_2, fake: torch.Tensor, device: str = "cpu") -> float:
     """Diversity of generated *images*, as the frozen extractors of notebook 01 read them: the
     mean of the diversity scores of E_1's f_1 and E_2's f_2 of ``fake`` (in [0, 1]) against the
-    real images' — weighted equally, so that pose and expression (30 entries) count as much as
+    real images' — weighted equally, so that pose and expression (12 entries) count as much as
     everything else E_2 sees (256 entries); ≈ 1 when the generated faces vary in pose, expression, light, background as
     much as real test faces do. Works for any generator, with or without feature GANs."""
     return 0.5 * (distribution.diversity_score(_read(e_1, fake, device), ref.f_1)
@@ -159,7 +159,7 @@ def score_generator(sampler: Sampler, judge, f_id: torch.Tensor, ref: RealRefere
     ``diversity_img`` (:func:`image_diversity`) and, given the feature generators ``models`` and the real
     general features ``f_2_real`` of the test images by the model's own E_2, the paper's
     ``diversity`` (papers.md: the per-entry variance of standardized generated features,
-    averaged over the entries — here all 30 + 256 entries of f_1 and f_2) and its two parts:
+    averaged over the entries — here all 12 + 256 entries of f_1 and f_2) and its two parts:
     ``diversity_f1`` (G^f_1's samples against E_1's f_1 of the test images) and
     ``diversity_f2`` (G^f_2's against ``f_2_real``).
     """
@@ -175,7 +175,7 @@ def score_generator(sampler: Sampler, judge, f_id: torch.Tensor, ref: RealRefere
         row["diversity_f1"] = distribution.diversity_score(sample_features(models["g_f1"], n, far, device), ref.f_1)
         row["diversity_f2"] = distribution.diversity_score(sample_features(models["g_f2"], n, far + 1, device),
                                                           f_2_real)
-        d1, d2 = ref.f_1.shape[1], f_2_real.shape[1]                       # 30 and 256 entries
+        d1, d2 = ref.f_1.shape[1], f_2_real.shape[1]                       # 12 and 256 entries
         row["diversity"] = (d1 * row["diversity_f1"] + d2 * row["diversity_f2"]) / (d1 + d2)   # over all entries
     return row, sim, fake
 

@@ -5,11 +5,13 @@ Approach for Identity-Preserving Face Synthesis*, 2018, §3.1 "Feature extractor
 (restated in ``docs/papers.md``). An image x (B, 3, S, S), floats in [-1, 1], is described by
 
 * f_id = E_id(x), 256-d identity (ResNet-50), trained by identity classification (Eq. 5);
-* f_1 = E_1(x), 30-d pose + expression (ResNet-18), regressed against 3DMM labels (Eq. 7);
+* f_1 = E_1(x), pose + expression (ResNet-18), regressed against 3DMM labels (Eq. 7): 30-d in
+  the paper, 12-d on SynthFaces (9 expression weights + yaw, pitch, roll; ``data.fields``);
 * f_2 = E_2(x), 256-d "everything else" (BEGAN encoder), learned only by reconstructing x
   through the image generator G^I with E_id and E_1 frozen (Eq. 8).
 
-G^I takes ``[f_id (norm 16), f_1 (standardized), f_2 (norm 16)]`` (B × 542 by default).
+G^I takes ``[f_id (norm 16), f_1 (standardized), f_2 (norm 16)]``: B × 542 at the paper's
+sizes (the constructors' defaults), B × 524 on SynthFaces.
 Why norm 16: a 256-d vector of unit-variance entries has norm ≈ √256 = 16, so both 256-d
 features enter G^I at the scale of the standardized f_1 (and of unit-variance noise).
 
@@ -157,24 +159,25 @@ def inverse_variance_weights(targets: torch.Tensor, eps: float = 1e-8) -> torch.
 
 
 class PoseExpressionExtractor(nn.Module):
-    """E_1: image (B, 3, S, S) → standardized f_1 (B, 30); raw f_3d via :meth:`f3d`.
+    """E_1: image (B, 3, S, S) → standardized f_1 (B, d); raw f_3d via :meth:`f3d`.
 
     f_1 = (f_3d − μ) / σ with μ, σ per entry over the training set, kept as buffers (saved in
     the state_dict); call :meth:`fit_standardizer` on the training targets before training.
+    d = 30 is the paper's size; SynthFaces' f_3d has ``data.synthfaces.F3D_DIM`` = 12 entries.
     """
 
     def __init__(self, dim: int = 30, arch: str = "resnet18", width: int = 64,
                  depths: Sequence[int] | None = None, stem_stride: int = 1):
         super().__init__()
         self.backbone = _backbone(arch, dim, width, depths, stem_stride)
-        self.register_buffer("f_mean", torch.zeros(dim))     # μ: 30
-        self.register_buffer("f_std", torch.ones(dim))       # σ: 30
+        self.register_buffer("f_mean", torch.zeros(dim))     # μ: d
+        self.register_buffer("f_std", torch.ones(dim))       # σ: d
         self.register_buffer("fitted", torch.tensor(False))
         self.dim = dim
 
     @torch.no_grad()
     def fit_standardizer(self, targets: torch.Tensor) -> None:
-        """Set μ, σ from raw training targets (N × 30); a constant entry gets σ = 1."""
+        """Set μ, σ from raw training targets (N × d); a constant entry gets σ = 1."""
         t = targets.double()
         std = t.std(dim=0, unbiased=False)
         self.f_mean.copy_(t.mean(dim=0).float())
@@ -188,17 +191,17 @@ class PoseExpressionExtractor(nn.Module):
         return f1 * self.f_std + self.f_mean                  # f_1 → raw
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.backbone(x)                               # B × 30, standardized f_1
+        return self.backbone(x)                               # B × d, standardized f_1
 
     def f3d(self, x: torch.Tensor) -> torch.Tensor:
-        return self.destandardize(self(x))                    # B × 30, raw units
+        return self.destandardize(self(x))                    # B × d, raw units
 
     def default_weights(self) -> torch.Tensor:
         """W_3d = 1/σ² (inverse variance over the training set)."""
         return 1.0 / self.f_std.square()
 
     def loss(self, x: torch.Tensor, f_gt: torch.Tensor, w3d: torch.Tensor | None = None) -> torch.Tensor:
-        """Eq. 7 on raw targets ``f_gt`` (B × 30); ``w3d=None`` → :meth:`default_weights`."""
+        """Eq. 7 on raw targets ``f_gt`` (B × d); ``w3d=None`` → :meth:`default_weights`."""
         if w3d is None:
             if not bool(self.fitted):
                 raise RuntimeError("call fit_standardizer(train_targets) first (default W_3d = 1/σ²)")

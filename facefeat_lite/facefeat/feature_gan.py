@@ -25,7 +25,7 @@ has the measurements behind them):
   directions of the real features, each scaled to unit variance. G^f's last layer emits k
   coordinates and a fixed *colouring* (mean + coordinates · √λ · Uᵀ, fitted on the real
   features before training) maps them to the feature; D^f starts with the inverse, fixed
-  *whitening*. For f_1 (30 entries) k = 30 only decorrelates; for f_2 it also drops the
+  *whitening*. For f_1 (12 entries) k = 12 only decorrelates; for f_2 it also drops the
   directions the real features barely use (past the 150th, 0.15 % of the variance), where
   an unconstrained G^f_2 put noise.
 * Two learning rates (``d_lr_mult``; TTUR, Heusel et al. 2017): D^f steps 4× faster.

@@ -126,9 +126,11 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
     pose and G^I can reconstruct x^r while ignoring f_1; then neither z_1 nor a pose written
     into f_1 moves the face (measured in notebook 04, section 10). With it, G^I must draw
     f^s_1's pose (and expression) in x^s. ``JointConfig.entries_3d = "pose"`` (the default)
-    weights only the yaw, pitch and roll entries: E_1 reads expression poorly (held-out R²
-    0.13 in notebook 01), and asking G^I to match what E_1 cannot read spent the term on
-    noise — with all 30 entries, pose followed f_1 far less (notebook 04, section 10).
+    weights only the yaw, pitch and roll entries. It was chosen when SynthFaces had 27
+    expression blendshapes that E_1 read poorly (held-out R² 0.13): asking G^I to match what
+    E_1 could not read spent the term on noise, and with all 30 entries pose followed f_1 far
+    less (notebook 04, section 10). On today's nine E_1 reads expression at about 0.8
+    (notebook 01); ``"all"`` has not been re-measured on them.
     E_1 must be frozen; the gradient flows into ``x``.
     """
     if e_1.training:

@@ -53,7 +53,7 @@ def readout(e_1: PoseExpressionExtractor, x: torch.Tensor, names=ATTRIBUTES) -> 
 
 def with_pose(e_1: PoseExpressionExtractor, f_1: torch.Tensor, yaw: float | None = None,
               pitch: float | None = None, roll: float | None = None) -> torch.Tensor:
-    """f_1 (B × 30, standardized) with the given angles (degrees) written into its pose entries."""
+    """f_1 (B × 12, standardized) with the given angles (degrees) written into its pose entries."""
     f3d = e_1.destandardize(f_1).clone()
     for name, deg in (("yaw", yaw), ("pitch", pitch), ("roll", roll)):
         if deg is not None:

@@ -8,7 +8,7 @@ the baseline here is FaceFeat-GAN with stage 1 removed and nothing else changed:
 
 * **the same architecture and starting point**: G is G^I (notebook 03's weights), D is D^I;
   z fills the feature slots with fixed, simple distributions shaped like the features —
-  z_1 ~ N(0, I_30) where f_1 is standardized (zero mean, unit variance per entry), and
+  z_1 ~ N(0, I_12) where f_1 is standardized (zero mean, unit variance per entry), and
   z_2 uniform on the sphere of radius 16 where f_2 lives (‖f_2‖ = 16);
 * **the same losses where they apply**: D learns Eq. 4 with BEGAN's k_t, its fakes all
   G(f_id, z); G learns λ_adv φ^I(x) + λ_id φ_id(x) (Eq. 11) — there is no x^rec without an

@@ -97,7 +97,7 @@ def load_feature_models(P: Any, data: ExtractorData, judge: bool = True, progres
 def extract_features(models: FeatureModels, data: FaceSet, idx: torch.Tensor | None = None,
                      device: str = "cpu", cache_dir: str | None = None) -> dict[str, torch.Tensor]:
     """Real features of ``data`` at ``idx`` (CPU tensors): ``f_id`` (N × 256, norm 16, G^I's
-    input), ``f_1`` (N × 30, standardized), ``f_2`` (N × 256, norm 16), and ``idx``.
+    input), ``f_1`` (N × 12, standardized), ``f_2`` (N × 256, norm 16), and ``idx``.
 
     With ``cache_dir`` they are also kept there as ``features-<hash>.pt`` and read back by the
     next call for the same extractors (their configs *and* a digest of their weights — a

@@ -22,10 +22,10 @@ Decoder, code (B, h) → image (B, 3, S, S)::
 
 Channels grow linearly (n, 2n, 3n, ...) on the way down, as in BEGAN; the decoder stays at n.
 The paper and the reference use n = 64 (h = 64 for BEGAN; FaceFeat-GAN's codes differ: E_2
-outputs h = 256, G^I takes the 542-d feature concatenation). ``S`` must be 8·2^k (64 and 128
-both work). Deviation: none in the layout; BEGAN's optional skip connections are left out
-(the reference code leaves them out too). Images are floats in [-1, 1]; the decoder output is
-unbounded (no tanh, as in the reference).
+outputs h = 256, G^I takes the 542-d feature concatenation, 524-d on SynthFaces). ``S``
+must be 8·2^k (64 and 128 both work). Deviation: none in the layout; BEGAN's optional skip
+connections are left out (the reference code leaves them out too). Images are floats in
+[-1, 1]; the decoder output is unbounded (no tanh, as in the reference).
 """
 from __future__ import annotations
 
