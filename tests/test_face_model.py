@@ -2,8 +2,8 @@
 import torch
 
 from facefeat_lite.data.face_model import GROUPS, FaceModel, FaceModelConfig, get_model
-from facefeat_lite.data.synthfaces import F3D_DIM
 from facefeat_lite.data.fields import EXPRESSION_NAMES
+from facefeat_lite.data.synthfaces import F3D_DIM
 
 
 def test_group_sizes_names_and_f3d():
