@@ -78,7 +78,7 @@ class FeatureParams(CommonParams):
     judge_batch: int = 64  # judge batch size
     judge_lr: float = 3.0e-3  # judge (peak) learning rate
     judge_scale: float = 16.0  # its ArcFace scale s
-    judge_margin: float = 0.1  # its ArcFace margin m (radians)
+    judge_margin: float = 0.3  # its ArcFace margin m (radians)
     judge_degrade: float = 0.5  # share of its training images blurred and noised (0: none; notebook 01 §7)
     amp: bool = False  # train in bf16 autocast on CUDA (full_gpu.yaml: true; ignored on the CPU)
 

@@ -210,6 +210,18 @@ def test_judge_pair_means_and_verification():
     assert res.mean >= 0.8                              # an image with itself (cos 1) is easy to accept
 
 
+def test_judge_stem_keeps_full_resolution_before_the_stages():
+    """stem > 0: one stride-1 conv at the input's size, then the same four stride-2 stages."""
+    plain, stemmed = JudgeNet(n_ids=3, width=4, emb_dim=8), JudgeNet(n_ids=3, width=4, emb_dim=8, stem=5)
+    x = torch.rand(2, 3, 32, 32)
+    first = stemmed.features[0]
+    assert isinstance(first, torch.nn.Conv2d) and first.stride == (1, 1) and first.out_channels == 5
+    assert first(x).shape[-2:] == (32, 32)                        # full resolution
+    assert stemmed.features[3][0].in_channels == 5                # the first stage reads the stem
+    assert plain.features[0][0].in_channels == 3 and plain.features[0][0].stride == (2, 2)
+    assert stemmed.eval()(x).shape == plain.eval()(x).shape == (2, 8)
+
+
 def test_train_judge_tiny(tmp_path):
     fs = toy_set()
     t = train_judge(fs, torch.arange(len(fs)), JudgeConfig(steps=3, width=4, emb_dim=8, batch=8, ckpt_every=2),

@@ -11,7 +11,8 @@ recognizer sees. The judge is independent in every way we control:
 * **other architecture**: a plain VGG-style CNN (no residual connections), with a
   flattened 4×4 map so the face's layout — its *shape* — reaches the embedding;
 * **other loss and seed**: ArcFace's additive angular margin (Deng et al. 2019) instead of
-  E_id's normalized softmax;
+  E_id's normalized softmax; a margin of m = 0.3 rad (insightface uses 0.5 for 85k people)
+  makes it tell shape twins apart: hard test pairs 0.815 at m = 0.1, 0.866 at 0.3;
 * **shape twins**: the judge split holds, for every identity, a twin with the same
   appearance and another shape, as a separate class. Telling twins apart is only possible
   from shape, so the judge cannot score identity by skin and hair colour alone (a generator
@@ -23,7 +24,8 @@ recognizer sees. The judge is independent in every way we control:
   :func:`~.extractor_data.with_template_views`). Among those images every person has the
   same skin, hair and eyes, so the judge has to tell all of them apart by shape, not only
   each face from its twin; and one label holding a person in two appearances says the shape
-  is what stays. Shape-twin test pairs: 0.80 without, 0.84 with (notebook 01 §7).
+  is what stays. Shape-twin test pairs (at m = 0.1, 27 expressions): 0.80 without, 0.84 with
+  (notebook 01 §7).
 * **degradations**: half of each batch is blurred (pooled ×2–4, resized back) and noised
   (σ up to 0.15). Generated faces are softer than renders; a judge that never saw a soft
   face reads softness as another person. Trained 4800 steps without them, the judge's cosine
@@ -58,8 +60,10 @@ class JudgeConfig(TrainConfig):
     width: int = 32
     emb_dim: int = 128
     scale: float = 16.0       # ArcFace s (insightface: 64 for 85k identities; a few hundred need less)
-    margin: float = 0.1       # ArcFace m in radians (insightface: 0.5; 0.3 did not converge in 1200 steps here)
-    steps: int = 4800         # hard (shape-twin) pairs, no degradations: 0.71 at 1200 steps, 0.78 at 2400,
+    margin: float = 0.3       # ArcFace m in radians (insightface: 0.5). Hard (shape-twin) test pairs on the
+                              # nine-expression SynthFaces: m 0.1 → 0.815, 0.2 → 0.847, 0.3 → 0.866
+                              # (notebook 01 §7; 0.3 had not converged in 1200 steps on the old data)
+    steps: int = 4800         # hard pairs at m 0.1, no degradations: 0.71 at 1200 steps, 0.78 at 2400,
                               # 0.81 here; 0.80 with them, 0.838 with template views too; 9600
                               # steps: 0.851 and 0.839 in two runs, so no gain (notebook 01 §7)
                               # (nor from a second seed: 0.828 alone, 0.840 averaged with this one)
@@ -68,6 +72,9 @@ class JudgeConfig(TrainConfig):
     twin_batches: bool = True # half of each batch: a sample of the shape twin of the other half's
     colour_augment: bool = True  # random RGB channel order per image: colours stop being identity cues
     pool: int = 4             # the last map is average-pooled to pool × pool and flattened (1 = global pooling)
+    stem: int = 0             # channels of a full-resolution conv3×3 before the stride-2 stages (0: none;
+                              # 16 at m 0.1: hard pairs 0.815 → 0.838, at m 0.2: 0.847 → 0.857, and
+                              # training 1.3× as long, so the preset does without; notebook 01 §7)
     degrade: float = 0.5      # share of training images blurred ×2–4 and noised (faceset.degrade); 0: none
     seed: int = 1234
 
@@ -81,13 +88,16 @@ def _stage(cin: int, cout: int) -> nn.Sequential:
 
 class JudgeNet(nn.Module):
     """(B, 3, S, S) in [-1, 1] → (B, emb_dim); four stride-2 stages (w, 2w, 4w, 8w channels),
-    the last map pooled to 4×4 and flattened (layout kept), a linear embedding."""
+    the last map pooled to 4×4 and flattened (layout kept), a linear embedding; with ``stem``, one
+    stride-1 conv3×3 (stem channels) at full resolution first."""
 
-    def __init__(self, n_ids: int, width: int = 32, emb_dim: int = 128, scale: float = 16.0, margin: float = 0.1,
-                 pool: int = 4):
+    def __init__(self, n_ids: int, width: int = 32, emb_dim: int = 128, scale: float = 16.0, margin: float = 0.3,
+                 pool: int = 4, stem: int = 0):
         super().__init__()
         w = width
-        self.features = nn.Sequential(_stage(3, w), _stage(w, 2 * w), _stage(2 * w, 4 * w), _stage(4 * w, 8 * w))
+        head = [nn.Conv2d(3, stem, 3, 1, 1, bias=False), nn.BatchNorm2d(stem), nn.ReLU(inplace=True)] if stem else []
+        self.features = nn.Sequential(*head, _stage(stem or 3, w), _stage(w, 2 * w), _stage(2 * w, 4 * w),
+                                      _stage(4 * w, 8 * w))
         self.embed = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(8 * w * pool * pool, emb_dim),
                                    nn.BatchNorm1d(emb_dim))
         self.weight = nn.Parameter(torch.randn(n_ids, emb_dim) * 0.01)   # class centres: N × emb_dim
@@ -183,7 +193,7 @@ def train_judge(data: FaceSet, train_idx: torch.Tensor, cfg: JudgeConfig | None 
             x = degrade(x, g, cfg.degrade)
         return {"loss": m["judge"].loss(x.to(device), data.identity[idx].to(device))}
 
-    build = lambda: {"judge": JudgeNet(n_ids, cfg.width, cfg.emb_dim, cfg.scale, cfg.margin, cfg.pool)}
+    build = lambda: {"judge": JudgeNet(n_ids, cfg.width, cfg.emb_dim, cfg.scale, cfg.margin, cfg.pool, cfg.stem)}
     t = train_models("judge", _config("judge", cfg, data, train_idx), build, cfg, step, device, root, progress)
     t.model = Judge(t.model["judge"], device)
     return t
