@@ -450,9 +450,9 @@ print(f"projection identity: {sim_proj:.3f} vs {sim_real_same_small:.3f} for two
 #   score about 17×, but real photos of other people already score about 9×: that figure
 #   is printed, and is not the floor. (These are by the judge with ArcFace margin 0.3,
 #   notebook 01 §7; by the one before it: 0.28, 0.28, 0.17, 0.020. Projection identity
-#   0.720 → 0.717 against a real pair's 0.685 → 0.722 at 32².) StyleGAN2 trains for millions of images; this
-#   prior saw 96k (6000 steps of 16, 19 minutes on 2 cores; retrained on 2026-12-05 on the
-#   nine-expression SynthFaces, notebook 01 §7).
+#   0.720 → 0.717 against a real pair's 0.685 → 0.722 at 32².) StyleGAN2 trains for millions
+#   of images; this prior saw 96k (6000 steps of 16, 19 minutes on 2 cores; retrained on
+#   2026-12-05 on the nine-expression SynthFaces, notebook 01 §7).
 # * **Rows.** Swapping the coarse rows carries over 86 % of B's yaw as E_1 reads it and
 #   86 % as the independent pose reader reads it; the fine rows carry 22 % and 14 %. Pose
 #   lives in the coarse rows, mostly in rows 0–1 (4²). E_1's mean change overstates the
