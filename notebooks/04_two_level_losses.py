@@ -589,7 +589,7 @@ for what, ok in checks.items():
 #   and E_1's yaw R² (0.79). None met the targets and turned the head, so none was
 #   adopted: the tug of war between φ_id and the pose is still the open problem.
 #
-# * **A sharper judge (the latest change to the models; this model is unchanged).** The judge's ArcFace
+# * **A sharper judge (the latest change; the model is unchanged).** The judge's ArcFace
 #   margin went from 0.1 to 0.3, so that it tells shape twins apart (hard test pairs
 #   0.815 → 0.866, notebook 01 §7); only the judge was retrained. It rates two real photos
 #   of one person higher (0.696 → 0.731) and this model's faces the same: x^r–x^s 0.520 →
