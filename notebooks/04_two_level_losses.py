@@ -584,7 +584,7 @@ for what, ok in checks.items():
 #   | degraded, λ_rec 5, λ_3d 0.5 | 0.664 | 0.646 | 0.130 | 0.79 / 0.58 | −16°, 14° | 0.49 |
 #
 #   The degraded φ_3d alone changed nothing the reader sees; a stronger reconstruction
-#   term kept x^rec closer to x^r (0.67 of the judge, L1 0.12) without turning x^s; the
+#   term kept x^rec closer to x^r (judge cosine 0.67, L1 0.12) without turning x^s; the
 #   last row turned the face furthest for the reader but lost the identity target (0.664)
 #   and E_1's yaw R² (0.79). None met the targets and turned the head, so none was
 #   adopted: the tug of war between φ_id and the pose is still the open problem.
