@@ -568,7 +568,7 @@ for what, ok in checks.items():
 #   real faces both readers lose the pose together under blur and noise; on the joint
 #   renderings E_1 alone sees a turn, and a blur or noise that real faces survive erases
 #   it. φ_3d taught G^I fine patterns that E_1 reads as pose; the head itself turns little
-#   (x^rec's held-out L1 0.159, where notebook 01's G^I has 0.091). Four 3000-step probes
+#   (x^rec's held-out L1 0.159, where notebook 01's G^I has 0.091). Six 3000-step probes
 #   (scratch: a degraded φ_3d, E_1 reading pool-by-2(x^s) + 0.1 ε, and a weight λ_rec on
 #   φ_rec; one thread each, two at a time, about 2050 s each; x^r–x^s as a share of a real
 #   pair / x^rec / its L1 / z_1 yaw direction's R² by E_1 and by the reader / the reader
@@ -582,12 +582,18 @@ for what, ok in checks.items():
 #   | degraded, λ_rec 5 | 0.706 | 0.671 | 0.123 | 0.74 / 0.47 | −8°, 13° | 0.39 |
 #   | λ_rec 5, lr 3·10⁻⁴ | 0.621 | 0.673 | 0.118 | 0.76 / 0.31 | −9°, 13° | 0.48 |
 #   | degraded, λ_rec 5, λ_3d 0.5 | 0.664 | 0.646 | 0.130 | 0.79 / 0.58 | −16°, 14° | 0.49 |
+#   | … and `id_lowpass` 3 | 0.623 | 0.635 | 0.125 | 0.77 / 0.51 | −10°, 17° | 0.51 |
+#   | … and λ₂ 8·10⁻³ instead | 0.699 | 0.626 | 0.136 | 0.80 / 0.42 | −9°, 13° | 0.36 |
 #
 #   The degraded φ_3d alone changed nothing the reader sees; a stronger reconstruction
 #   term kept x^rec closer to x^r (judge cosine 0.67, L1 0.12) without turning x^s; the
-#   last row turned the face furthest for the reader but lost the identity target (0.664)
-#   and E_1's yaw R² (0.79). None met the targets and turned the head, so none was
-#   adopted: the tug of war between φ_id and the pose is still the open problem.
+#   fifth row turned the face furthest for the reader but lost the identity target (0.664)
+#   and E_1's yaw R² (0.79). The last two rows started from it: a coarser φ_id (pooled by
+#   3) lost more identity (0.623) and turned the face no further; twice λ₂ won the
+#   identity back (0.699) and gave up the turn (−9°, 13°). None met the targets and turned
+#   the head, so none was adopted: the tug of war between φ_id and the pose is still the
+#   open problem. A lever not yet tried: SynthFaces can render the same face turned, so
+#   G^I could be shown the turn itself (a SynthFaces-only aid that real data cannot give).
 #
 # * **A sharper judge (the latest change; the model is unchanged).** The judge's ArcFace
 #   margin went from 0.1 to 0.3, so that it tells shape twins apart (hard test pairs
