@@ -599,7 +599,7 @@ for what, ok in checks.items():
 #   The last two rows show G^I the turn itself, a SynthFaces-only aid: each training image
 #   x^r is rendered again with another image's expression and pose (same face, light and
 #   background), and G^I and E_2 also learn φ_view = ‖x' − G^I(f_id, E_1(x'), E_2(x^r))‖₁,
-#   so that the pose can only come from f_1 (scratch branch `wip/view-term`; about 2280 s
+#   so that the pose can only come from f_1 (one thread each, two at a time, about 2280 s
 #   each). It helped everything but the turn: x^r–x^s 0.711 → 0.734 of a real pair (about five
 #   standard errors), x^rec 0.588 → 0.609, the smile direction's R² by E_1 0.12 → 0.43, the
 #   yaw direction's by the reader 0.46 → 0.52, the ∓40° turn's pixel change 0.098 → 0.121
