@@ -590,7 +590,7 @@ for what, ok in checks.items():
 #   The degraded φ_3d alone changed nothing the reader sees; a stronger reconstruction
 #   term kept x^rec closer to x^r (judge cosine 0.67, L1 0.12) without turning x^s; the
 #   fifth row turned the face furthest for the reader but lost the identity target (0.664)
-#   and E_1's yaw R² (0.79). The last two rows started from it: a coarser φ_id (pooled by
+#   and E_1's yaw R² (0.79). The next two rows started from it: a coarser φ_id (pooled by
 #   3) lost more identity (0.623) and turned the face no further; twice λ₂ won the
 #   identity back (0.699) and gave up the turn (−9°, 13°). None met the targets and turned
 #   the head, so none was adopted: the tug of war between φ_id and the pose is still the
