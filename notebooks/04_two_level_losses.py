@@ -371,8 +371,9 @@ manip = manipulate.Manipulator(M["g_f1"], M["g_f2"], M["g_img"], e_1, directions
 # The smile row shows little: the smile direction explains only 0.12 of what E_1 reads (the
 # printout above; 0.05 when E_1 read expression at R² 0.26). E_1 now reads a real smile
 # well (R² 0.90, notebook 01), so the readout is no longer the weak link; φ_3d asks G^I to
-# draw only f_1's pose entries (section 10) and nothing asks it to draw the smile. That
-# reading was not tested further. The pose rows turn the head less than E_1
+# draw only f_1's pose entries and nothing asks it to draw the smile. Asking for all of
+# f_1 (`j_3d_entries: all`) raised the smile direction's R² to 0.65 but drew no smile one
+# can see, and cost identity (section 10). The pose rows turn the head less than E_1
 # reads (section 10 measures it with an independent pose reader).
 
 # %%
@@ -586,6 +587,8 @@ for what, ok in checks.items():
 #   | … and λ₂ 8·10⁻³ instead | 0.699 | 0.626 | 0.136 | 0.80 / 0.42 | −9°, 13° | 0.36 |
 #   | shipped + φ_view, λ_view 1 | 0.715 | 0.594 | 0.149 | 0.88 / 0.55 | −9°, 11° | 0.28 |
 #   | shipped + φ_view, λ_view 3 | 0.734 | 0.609 | 0.142 | 0.88 / 0.52 | −10°, 11° | 0.27 |
+#   | φ_3d on all of f_1 | 0.537 | 0.467 | 0.230 | 0.80 / 0.44 | −23°, −10° | 0.18 |
+#   | … at λ_3d 0.1 | 0.607 | 0.505 | 0.199 | 0.73 / 0.33 | −19°, −6° | 0.19 |
 #
 #   The degraded φ_3d alone changed nothing the reader sees; a stronger reconstruction
 #   term kept x^rec closer to x^r (judge cosine 0.67, L1 0.12) without turning x^s; the
@@ -596,7 +599,7 @@ for what, ok in checks.items():
 #   the head, so none was adopted: the tug of war between φ_id and the pose is still the
 #   open problem.
 #
-#   The last two rows show G^I the turn itself, a SynthFaces-only aid: each training image
+#   The two φ_view rows show G^I the turn itself, a SynthFaces-only aid: each training image
 #   x^r is rendered again with another image's expression and pose (same face, light and
 #   background), and G^I and E_2 also learn φ_view = ‖x' − G^I(f_id, E_1(x'), E_2(x^r))‖₁,
 #   so that the pose can only come from f_1 (one thread each, two at a time, about 2280 s
@@ -608,6 +611,18 @@ for what, ok in checks.items():
 #   blurry to draw a turned head, from f_1 or from anywhere. It is the best candidate so
 #   far and not yet shipped (shipping it means retraining the joint model and the
 #   ablations); the Fig. 4a grid's weak turn stays open.
+#
+#   The last two rows weigh φ_3d over all 12 entries of f_1, expression too
+#   (`j_3d_entries: all`; this notebook run by papermill with that parameter, one thread
+#   each, two at a time, about 1950 s of training each). The smile direction's R² by E_1
+#   rose 0.12 → 0.65 (0.61 at λ_3d 0.1), but identity fell far below the target (0.537
+#   and 0.607 of a real pair), the yaw direction lost the 0.8 target (0.799 and 0.73),
+#   x^rec's L1 grew to 0.20–0.23, and the grid shows no smile: G^I answered the
+#   expression entries with blotchy patterns that E_1 reads as a smile and that do not
+#   look like one, and the ∓40° pose written into f_1 turned the face even less (pixel
+#   change 0.076 and 0.074, was 0.098; the pose reader sees both sides turned the same
+#   way). Asking a frozen E_1 for more entries bought more of what it reads, not a better
+#   face: `"pose"` stays.
 #
 # * **A sharper judge (the latest change; the model is unchanged).** The judge's ArcFace
 #   margin went from 0.1 to 0.3, so that it tells shape twins apart (hard test pairs
@@ -630,7 +645,7 @@ for what, ok in checks.items():
 #   0.84 → 0.86; the smile direction 0.05 → 0.12; diversity f_1 1.08 → 1.02, f_2 1.01 →
 #   1.01. Identity gained and the targets hold; the turn that an independent reader sees
 #   shrank again, the tug of war of the next bullet. With E_1 reading expression, φ_3d
-#   could now weigh the expression entries too (`entries_3d`); that was not re-measured.
+#   could now weigh the expression entries too (`entries_3d`); the first bullet measures it.
 #
 # * **Twice E_id's steps.** Two probes with the model of the next
 #   bullet asked where x^s loses the identity that x^rec keeps (scratch

@@ -130,7 +130,9 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
     expression blendshapes that E_1 read poorly (held-out R² 0.13): asking G^I to match what
     E_1 could not read spent the term on noise, and with all 30 entries pose followed f_1 far
     less (notebook 04, section 10). On today's nine E_1 reads expression at about 0.8
-    (notebook 01); ``"all"`` has not been re-measured on them.
+    (notebook 01), and ``"all"`` was measured again (notebook 04, section 10): the smile
+    direction's R² rose 0.12 → 0.65, but identity fell to 0.54 of a real pair (target
+    0.7) and no smile became visible — G^I drew textures E_1 reads, not a face.
     E_1 must be frozen; the gradient flows into ``x``.
     """
     if e_1.training:
