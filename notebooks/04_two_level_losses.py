@@ -589,6 +589,8 @@ for what, ok in checks.items():
 #   | shipped + φ_view, λ_view 3 | 0.734 | 0.609 | 0.142 | 0.88 / 0.52 | −10°, 11° | 0.27 |
 #   | φ_3d on all of f_1 | 0.537 | 0.467 | 0.230 | 0.80 / 0.44 | −23°, −10° | 0.18 |
 #   | … at λ_3d 0.1 | 0.607 | 0.505 | 0.199 | 0.73 / 0.33 | −19°, −6° | 0.19 |
+#   | φ_3d on shifted x^s | 0.706 | 0.587 | 0.158 | 0.86 / 0.54 | −13°, 9° | 0.30 |
+#   | … and φ_id shifted too | 0.706 | 0.584 | 0.162 | 0.84 / 0.55 | −10°, 14° | 0.31 |
 #
 #   The degraded φ_3d alone changed nothing the reader sees; a stronger reconstruction
 #   term kept x^rec closer to x^r (judge cosine 0.67, L1 0.12) without turning x^s; the
@@ -612,7 +614,7 @@ for what, ok in checks.items():
 #   far and not yet shipped (shipping it means retraining the joint model and the
 #   ablations); the Fig. 4a grid's weak turn stays open.
 #
-#   The last two rows weigh φ_3d over all 12 entries of f_1, expression too
+#   The two "all of f_1" rows weigh φ_3d over all 12 entries of f_1, expression too
 #   (`j_3d_entries: all`; this notebook run by papermill with that parameter, one thread
 #   each, two at a time, about 1950 s of training each). The smile direction's R² by E_1
 #   rose 0.12 → 0.65 (0.61 at λ_3d 0.1), but identity fell far below the target (0.537
@@ -623,6 +625,17 @@ for what, ok in checks.items():
 #   change 0.076 and 0.074, was 0.098; the pose reader sees both sides turned the same
 #   way). Asking a frozen E_1 for more entries bought more of what it reads, not a better
 #   face: `"pose"` stays.
+#
+#   The two "shifted" rows test whether the stripes are patterns tuned to where E_1's and
+#   E_id's strided filters fall: the frozen reader sees each generated image moved by its
+#   own random offset of up to 4 px each way (edge padding) every step, so a pattern must
+#   survive every shift to count (a scratch change, not shipped; the same papermill run,
+#   one thread each, about 2000 s of training each). The horizontal stripes went — blotches about 8 px across
+#   took their place — and the pose reader's share of the yaw direction rose (0.46 → 0.54
+#   and 0.55), but the ∓40° turn it sees stayed near ±10°, identity held only just
+#   (0.706 of a real pair, target 0.7) and the grid shows no turn. The stripes were a
+#   symptom; the narrow G^I not drawing a turned head is the cause, as the φ_view rows
+#   found. Neither was shipped.
 #
 # * **A sharper judge (the latest change; the model is unchanged).** The judge's ArcFace
 #   margin went from 0.1 to 0.3, so that it tells shape twins apart (hard test pairs
