@@ -630,12 +630,13 @@ for what, ok in checks.items():
 #   E_id's strided filters fall: the frozen reader sees each generated image moved by its
 #   own random offset of up to 4 px each way (edge padding) every step, so a pattern must
 #   survive every shift to count (a scratch change, not shipped; the same papermill run,
-#   one thread each, about 2000 s of training each). The horizontal stripes went — blotches about 8 px across
-#   took their place — and the pose reader's share of the yaw direction rose (0.46 → 0.54
-#   and 0.55), but the ∓40° turn it sees stayed near ±10°, identity held only just
-#   (0.706 of a real pair, target 0.7) and the grid shows no turn. The stripes were a
-#   symptom; the narrow G^I not drawing a turned head is the cause, as the φ_view rows
-#   found. Neither was shipped.
+#   one thread each, about 2000 s of training each). The horizontal stripes went
+#   (blotches about 8 px across took their place) and the pose reader's share of the yaw
+#   direction rose (0.46 → 0.54 and 0.55), but the ∓40° turn it sees stayed near ±10°,
+#   identity held only just (0.706 of a real pair, target 0.7) and the grid shows no
+#   turn. So the stripes look like a symptom, not the cause: as the φ_view rows found,
+#   what limits the turn looks like the narrow G^I's ability to draw a turned head at
+#   all. Neither was shipped.
 #
 # * **A sharper judge (the latest change; the model is unchanged).** The judge's ArcFace
 #   margin went from 0.1 to 0.3, so that it tells shape twins apart (hard test pairs
