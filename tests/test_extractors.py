@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from facefeat_lite.facefeat import (GeneralExtractor, IdentityExtractor, ImageGenerator,
-                                    PoseExpressionExtractor, arcface_logits, e2_reconstruction_loss,
+                                    PoseExpressionExtractor, arcface_logits, e2_reconstruction_loss, e2_view_loss,
                                     freeze, inverse_variance_weights, normalized_softmax_logits,
                                     renormalize, weighted_squared_error)
 
@@ -117,3 +117,24 @@ def test_eq8_value_and_gradient_isolation():
     assert all(p.grad is not None for p in [*e_2.parameters(), *g.parameters()])
     assert e_2.encoder.fc.weight.grad.abs().sum() > 0 and g.decoder.fc.weight.grad.abs().sum() > 0
     assert not any(p.requires_grad for p in freeze(e_id).parameters()) and not e_id.training
+
+
+def test_view_term_value_and_gradient_isolation():
+    """φ_view: x' drawn from E_id(x), E_1(x') and E_2(x); only E_2 and G^I learn."""
+    torch.manual_seed(0)
+    e_id, e_1 = IdentityExtractor(n_ids=3, **TINY), PoseExpressionExtractor(12, **TINY)
+    e_2, g = GeneralExtractor(32, n=4), ImageGenerator(32, f1_dim=12, n=4)
+    x, xv = (torch.rand(2, 3, 32, 32) * 2 - 1 for _ in range(2))
+    with pytest.raises(ValueError, match="freeze"):
+        e2_view_loss(xv, x, e_id, e_1, e_2, g)
+    e_id.eval(), e_1.eval()
+    with pytest.raises(ValueError, match="same shape"):
+        e2_view_loss(xv[:1], x, e_id, e_1, e_2, g)
+    loss = e2_view_loss(xv, x, e_id, e_1, e_2, g)
+    with torch.no_grad():
+        expect = (xv - g(renormalize(e_id(x), 16), e_1(xv), e_2(x))).abs().mean()
+        wrong = (xv - g(renormalize(e_id(x), 16), e_1(x), e_2(x))).abs().mean()   # f_1 read off x instead
+    assert loss.item() == pytest.approx(expect.item(), rel=1e-5) and abs(loss.item() - wrong.item()) > 1e-6
+    loss.backward()
+    assert all(p.grad is None for p in [*e_id.parameters(), *e_1.parameters()])
+    assert e_2.encoder.fc.weight.grad.abs().sum() > 0 and g.decoder.fc.weight.grad.abs().sum() > 0

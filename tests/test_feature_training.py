@@ -9,8 +9,8 @@ from PIL import Image
 from conftest import dying_fit
 from facefeat_lite.data.faceset import FaceSet, augment, degrade, holdout_split, to_model
 from facefeat_lite.facefeat.judge import Judge, JudgeConfig, JudgeNet, check_unit_range, train_judge
-from facefeat_lite.facefeat.training import (E1Config, E2Config, EidConfig, e1_r2, e2_l1, identification_accuracy,
-                                             make_scheduler, train_e1, train_e2, train_e_id)
+from facefeat_lite.facefeat.training import (E1Config, E2Config, EidConfig, e1_r2, e2_l1, e2_view_l1,
+                                             identification_accuracy, make_scheduler, train_e1, train_e2, train_e_id)
 from facefeat_lite.metrics import verification_10fold
 
 TINY = dict(width=4, depths=[1, 1, 1, 1], batch=8, ckpt_every=2)
@@ -130,10 +130,29 @@ def test_recipes_cache_and_frozen(tmp_path, capsys):
     r2, pred = e1_r2(e_1.model, fs, ho, {"a": slice(0, 1), "b": slice(1, 2)})
     assert pred.shape == (len(ho), 2) and set(r2) == {"a", "b"}
 
+    with pytest.raises(ValueError, match="view pairs"):
+        train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0), e_id, e_1, root=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="augment=False"):
+        train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0, augment=True), e_id, e_1, root=tmp_path,
+                 progress=False, views=fs)
     e_2 = train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, ckpt_every=1), e_id, e_1, root=tmp_path, progress=False)
     assert set(e_2.model) == {"e_2", "g_img"} and e_2.config["e_id"] != e_2.config["e_1"]
+    assert "view_l1" not in e_2.history and "lam_view" not in e_2.config   # Eq. 8 alone: the key it always had
+    # With view pairs (here the toy images mirrored): both terms logged, the views asked for only to train.
+    asked = []
+    mirrored = FaceSet(identity=fs.identity, images=fs.images.flip(-1), name="toy-views", fingerprint="m")
+    viewed = train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0), e_id, e_1, root=tmp_path,
+                      progress=False, views=lambda: asked.append(1) or mirrored)
+    assert asked == [1] and len(viewed.history["view_l1"]) == 2 and len(viewed.history["rec_l1"]) == 2
+    assert viewed.config["lam_view"] == 1.0
+    assert viewed.history["loss"][0] == pytest.approx(viewed.history["rec_l1"][0] + viewed.history["view_l1"][0],
+                                                      rel=1e-5)
+    train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0), e_id, e_1, root=tmp_path, progress=False,
+             views=lambda: pytest.fail("a cached E_2 needs no view pairs"))
     l1 = e2_l1(e_id.model, e_1.model, e_2.model["e_2"], e_2.model["g_img"], fs, ho)
     assert 0.0 < l1 < 4.0
+    same = e2_view_l1(e_id.model, e_1.model, e_2.model["e_2"], e_2.model["g_img"], fs, fs, ho)  # x′ = x
+    assert same["from_f1"] == pytest.approx(l1, rel=1e-5) and same["unturned"] == pytest.approx(l1, rel=1e-5)
 
     # The feature cache: a second call reads the file back; other weights or indices miss it.
     from facefeat_lite.facefeat.suite import FeatureModels, extract_features

@@ -136,3 +136,28 @@ def test_lowres():
     assert torch.allclose(sf.lowres(flat, factor=8), torch.full((1, 3, 4, 4), 0.25), atol=1e-5)
     with pytest.raises(ValueError, match="exactly one"):
         sf.lowres(x)
+
+
+def test_view_pairs_swap_pose_and_expression_only(cache, monkeypatch):
+    from facefeat_lite.data.faceset import same_person_partners
+    from facefeat_lite.data.view_pairs import view_pairs
+
+    ds = sf.SynthFaces("train", TINY, cache, progress=False)
+    views = view_pairs(TINY, "train", cache, seed=0, progress=False)
+    assert len(views) == len(ds) and torch.equal(views.identity, ds.labels)
+    b = ds.batch(slice(None), ("image", "identity_params", "expression", "pose", "illumination", "nuisance", "f3d"))
+    partner = same_person_partners(ds.labels, 0)
+    assert torch.equal(ds.labels[partner], ds.labels) and not torch.equal(partner, torch.arange(len(ds)))
+    assert torch.allclose(views.f3d, b["f3d"][partner])                   # the partner's pose and expression
+    # Each view is a render of the image's own identity, light and nuisance with the partner's pose and
+    # expression (to uint8 precision), and differs from the image itself.
+    fresh = render_mod.render(get_model(), {"identity": b["identity_params"], "illumination": b["illumination"],
+                                            "nuisance": b["nuisance"], "expression": b["expression"][partner],
+                                            "pose": b["pose"][partner]}, size=32)["image"]
+    assert (fresh - views.images.float() / 255).abs().max() <= 0.5 / 255 + 1e-6
+    assert (views.images.float() / 255 - b["image"]).abs().mean() > 0.01
+    # Cached: a second call renders nothing; another seed pairs differently.
+    monkeypatch.setattr(render_mod, "render", lambda *a, **k: pytest.fail("re-rendered cached view pairs"))
+    assert torch.equal(view_pairs(TINY, "train", cache, seed=0, progress=False).images, views.images)
+    monkeypatch.undo()
+    assert view_pairs(TINY, "train", cache, seed=1, progress=False).fingerprint != views.fingerprint

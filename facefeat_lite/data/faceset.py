@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-__all__ = ["FaceSet", "holdout_split", "augment", "degrade", "lowpass", "to_model"]
+__all__ = ["FaceSet", "holdout_split", "same_person_partners", "augment", "degrade", "lowpass", "to_model"]
 
 
 def to_model(images: torch.Tensor) -> torch.Tensor:
@@ -153,6 +153,21 @@ def holdout_split(identity: torch.Tensor, fraction: float = 0.2) -> tuple[torch.
         train.append(members[:len(members) - k])
         hold.append(members[len(members) - k:])
     return torch.cat(train).sort().values, torch.cat(hold).sort().values
+
+
+def same_person_partners(identity: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """For each sample, another sample of the same person, drawn at random (N,) → (N,);
+    every person needs at least two samples."""
+    identity = torch.as_tensor(identity).long()
+    g = torch.Generator().manual_seed(seed)
+    out = torch.empty_like(identity)
+    for who in identity.unique():
+        members = torch.nonzero(identity == who)[:, 0]
+        if len(members) < 2:
+            raise ValueError(f"person {int(who)} has {len(members)} sample; partners need at least 2 per person")
+        shift = torch.randint(1, len(members), (len(members),), generator=g)     # never 0: never itself
+        out[members] = members[(torch.arange(len(members)) + shift) % len(members)]
+    return out
 
 
 def lowpass(x: torch.Tensor, factor: int) -> torch.Tensor:

@@ -27,6 +27,8 @@ from typing import Callable
 
 import torch
 
+from ..data.faceset import same_person_partners   # re-exported: notebook 04 uses it from here
+
 __all__ = ["variance_shares", "render_grid", "attribute_shares", "identity_spread", "linear_readout_r2",
            "same_person_partners", "code_sources"]
 
@@ -106,21 +108,6 @@ def linear_readout_r2(codes: torch.Tensor, targets: torch.Tensor, fit: torch.Ten
     w = torch.linalg.solve(gram, a[fit].T @ y[fit])                                   # (D + 1) × K
     resid = y[~fit] - a[~fit] @ w
     return (1 - resid.pow(2).sum(0) / (y[~fit] - y[~fit].mean(0)).pow(2).sum(0).clamp_min(1e-12)).float()
-
-
-def same_person_partners(identity: torch.Tensor, seed: int = 0) -> torch.Tensor:
-    """For each sample, another sample of the same person, drawn at random (N,) → (N,);
-    every person needs at least two samples."""
-    identity = torch.as_tensor(identity).long()
-    g = torch.Generator().manual_seed(seed)
-    out = torch.empty_like(identity)
-    for who in identity.unique():
-        members = torch.nonzero(identity == who)[:, 0]
-        if len(members) < 2:
-            raise ValueError(f"person {int(who)} has {len(members)} sample; partners need at least 2 per person")
-        shift = torch.randint(1, len(members), (len(members),), generator=g)     # never 0: never itself
-        out[members] = members[(torch.arange(len(members)) + shift) % len(members)]
-    return out
 
 
 def _slopes(y: torch.Tensor, *xs: torch.Tensor) -> list[float]:

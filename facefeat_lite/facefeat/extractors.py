@@ -50,7 +50,7 @@ from ..nn.resnet import ResNet, resnet18, resnet50
 __all__ = ["renormalize", "freeze", "normalized_softmax_logits",
            "arcface_logits", "weighted_squared_error", "inverse_variance_weights",
            "IdentityExtractor", "PoseExpressionExtractor", "GeneralExtractor", "ImageGenerator",
-           "reconstruct", "e2_reconstruction_loss", "ID_TRAIN_NORM", "GEN_NORM"]
+           "reconstruct", "e2_reconstruction_loss", "e2_view_loss", "ID_TRAIN_NORM", "GEN_NORM"]
 
 ID_TRAIN_NORM = 64.0   # ||f_id|| while E_id trains (paper §3.1)
 GEN_NORM = 16.0        # ||f_id||, ||f_2|| as they enter G^I (≈ √256, see module docstring)
@@ -261,3 +261,20 @@ def e2_reconstruction_loss(x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseEx
                            e_2: GeneralExtractor, g_img: ImageGenerator) -> torch.Tensor:
     """Eq. 8: L_E2 = || x − G^I(f_id, f_1, E_2(x)) ||_1 (mean over pixels); grads reach E_2, G^I only."""
     return (x - reconstruct(x, e_id, e_1, e_2, g_img)).abs().mean()
+
+
+def e2_view_loss(x_view: torch.Tensor, x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseExpressionExtractor,
+                 e_2: GeneralExtractor, g_img: ImageGenerator) -> torch.Tensor:
+    """φ_view = || x' − G^I(E_id(x), E_1(x'), E_2(x)) ||_1 for view pairs (x, x') (B × 3 × S × S each).
+
+    A deviation from Eq. 8 (:mod:`facefeat_lite.data.view_pairs`): x' is x with another
+    image's pose and expression, so G^I must take them from f_1 = E_1(x'); f_2 = E_2(x)
+    carries x's light and background and cannot say which way x' looks. Grads reach E_2, G^I.
+    """
+    if e_id.training or e_1.training:
+        raise ValueError("E_id and E_1 are frozen in Eq. 8: call freeze(e_id), freeze(e_1) first")
+    if x_view.shape != x.shape:
+        raise ValueError(f"x_view and x must have the same shape, got {tuple(x_view.shape)} and {tuple(x.shape)}")
+    with torch.no_grad():
+        f_id, f_1 = e_id.for_generator(x), e_1(x_view)          # B × 256 (norm 16), B × 12
+    return (x_view - g_img(f_id, f_1, e_2(x))).abs().mean()

@@ -18,12 +18,13 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from ..data.faceset import FaceSet, holdout_split
 from ..data.synthfaces import SynthFacesConfig
+from ..data.view_pairs import view_pairs
 from ..train import runtime
 from ..train.checkpoint import FORMAT, checkpoint_path, config_hash, load_checkpoint, save_checkpoint
 from .extractor_data import ExtractorData, load_extractor_data
@@ -38,7 +39,7 @@ from .single_stage import SingleStageConfig, train_single_stage
 from .training import (E1Config, E2Config, EidConfig, Trained, index_hash, predict, train_e1, train_e2,
                        train_e_id)
 
-__all__ = ["load_data", "extractor_configs", "FeatureModels", "load_feature_models", "extract_features",
+__all__ = ["load_data", "extractor_configs", "e2_views", "FeatureModels", "load_feature_models", "extract_features",
            "features_source", "feature_gan_config", "load_feature_gans", "stage2_config", "load_stage2", "joint_init",
            "joint_config", "load_joint", "ablation_params", "load_single_stage",
            "load_light_estimator", "load_pose_reader"]
@@ -62,7 +63,8 @@ def extractor_configs(P: Any) -> dict[str, Any]:
                           batch=P.eid_batch, lr=P.eid_lr, flip=True, seed=P.seed, **common),
         "e_1": E1Config(arch=P.e1_arch, width=P.e1_width, depths=list(P.e1_depths), stem_stride=P.e1_stem_stride,
                         steps=P.e1_steps, batch=P.e1_batch, lr=P.e1_lr, seed=P.seed, **common),
-        "e_2": E2Config(n=P.e2_n, steps=P.e2_steps, batch=P.e2_batch, lr=P.e2_lr, seed=P.seed, **common),
+        "e_2": E2Config(n=P.e2_n, steps=P.e2_steps, batch=P.e2_batch, lr=P.e2_lr, lam_view=P.e2_lam_view,
+                        seed=P.seed, **common),
         "judge": JudgeConfig(width=P.judge_width, steps=P.judge_steps, batch=P.judge_batch, lr=P.judge_lr,
                              scale=P.judge_scale, margin=P.judge_margin, degrade=P.judge_degrade, seed=P.seed + 1234,
                              **common),
@@ -83,13 +85,21 @@ class FeatureModels:
         return config_hash(getattr(self, name).config)
 
 
+def e2_views(P: Any, data: ExtractorData) -> Callable[[], FaceSet] | None:
+    """What :func:`~.training.train_e2` needs for φ_view: a function rendering (or reading from
+    the data cache) the SynthFaces training split's view pairs; ``None`` on a real set."""
+    if P.dataset != "synthfaces":
+        return None
+    return lambda: view_pairs(data.synthfaces, "train", P.data_path / "cache", seed=P.seed)
+
+
 def load_feature_models(P: Any, data: ExtractorData, judge: bool = True, progress: bool = True) -> FeatureModels:
     """Load (or train, as notebook 01 does) E_id, E_1, E_2 + G^I and, with ``judge``, the judge."""
     cfgs = extractor_configs(P)
     kw = dict(device=P.device, root=P.cache_dir, progress=progress)
     e_id = train_e_id(data.eid_train, data.eid_train_idx, cfgs["e_id"], **kw)
     e_1 = train_e1(data.e1_train, data.e1_train_idx, cfgs["e_1"], **kw)
-    e_2 = train_e2(data.train, data.train_idx, cfgs["e_2"], e_id, e_1, **kw)
+    e_2 = train_e2(data.train, data.train_idx, cfgs["e_2"], e_id, e_1, views=e2_views(P, data), **kw)
     j = train_judge(data.judge, torch.arange(len(data.judge)), cfgs["judge"], **kw) if judge else None
     return FeatureModels(e_id, e_1, e_2, j)
 
