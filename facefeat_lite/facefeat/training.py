@@ -354,7 +354,8 @@ def e1_r2(e_1: PoseExpressionExtractor, data: FaceSet, idx: torch.Tensor, groups
 @torch.no_grad()
 def e2_view_l1(e_id, e_1, e_2, g_img, data: FaceSet, views: FaceSet, idx: torch.Tensor,
                device: str = "cpu") -> dict[str, float]:
-    """Mean absolute error to the view pairs x′ (images in [−1, 1]) on ``idx``: ``from_f1`` is
+    """Mean absolute error to the view pairs x′ (images in [−1, 1]) on ``idx`` (§3.1's G^I, the
+    φ_view deviation from Eq. 8 in :func:`~.extractors.e2_view_loss`): ``from_f1`` is
     φ_view, G^I(f_id(x), E_1(x′), E_2(x)); ``unturned`` is x's own reconstruction
     G^I(f_id(x), E_1(x), E_2(x)). A G^I that draws the pose from f_1 has ``from_f1`` well below
     ``unturned``; one that ignores f_1 has them equal."""
