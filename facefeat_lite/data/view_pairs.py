@@ -31,7 +31,7 @@ import torch
 from . import render as _render
 from .face_model import get_model
 from .faceset import FaceSet, same_person_partners
-from .synthfaces import SynthFacesConfig, cached_split, sample_parameters
+from .synthfaces import SynthFacesConfig, cached_split
 
 __all__ = ["view_pairs"]
 
@@ -39,16 +39,17 @@ _KEEP = ("identity", "illumination", "nuisance")    # from the image itself
 _SWAP = ("expression", "pose")                       # from its partner
 
 
-def _render_views(config: SynthFacesConfig, split: str, partner: torch.Tensor, path: Path, batch: int = 256,
+def _render_views(config: SynthFacesConfig, folder: Path, partner: torch.Tensor, path: Path, batch: int = 256,
                   progress: bool = True) -> None:
+    """Render the view pairs from the parameters the split's cache ``folder`` stores."""
     from tqdm.auto import tqdm
 
     model = get_model(config.face_model)
-    p = sample_parameters(config, split)
+    p = {k: torch.from_numpy(np.load(folder / f"{k}.npy")) for k in _KEEP + _SWAP}   # (N, D) each
     q = {**{k: p[k] for k in _KEEP}, **{k: p[k][partner] for k in _SWAP}}
     n, s = len(partner), config.image_size
     out = np.empty((n, 3, s, s), np.uint8)                                   # N × 3 × S × S, uint8
-    for lo in tqdm(range(0, n, batch), desc=f"rendering SynthFaces {split} view pairs", disable=not progress):
+    for lo in tqdm(range(0, n, batch), desc=f"rendering SynthFaces {folder.name} view pairs", disable=not progress):
         img = _render.render(model, {k: v[lo:lo + batch] for k, v in q.items()}, size=s, outputs=("image",))["image"]
         out[lo:lo + batch] = (img.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     tmp = path.with_name(f"{path.stem}.tmp-{os.getpid()}.npy")
@@ -61,8 +62,9 @@ def view_pairs(config: SynthFacesConfig, split: str, cache_dir: str | os.PathLik
     """The split's view pairs x' as a :class:`FaceSet` in the split's sample order.
 
     Sample i is sample i of the split (same identity label) rendered with the expression and
-    pose of sample ``partner[i]`` (:func:`~.faceset.same_person_partners` with ``seed``); its ``f3d`` is the
-    partner's. ``FaceSet.from_synthfaces(SynthFaces(split, config))`` holds the x of each pair.
+    pose of sample ``partner[i]`` (:func:`~.faceset.same_person_partners` with ``seed``); its
+    ``f3d`` is the partner's. ``FaceSet.from_synthfaces(SynthFaces(split, config))`` holds the
+    x of each pair.
     """
     folder = cached_split(config, split, cache_dir, progress=progress)
     label = torch.from_numpy(np.load(folder / "label.npy"))
@@ -71,7 +73,7 @@ def view_pairs(config: SynthFacesConfig, split: str, cache_dir: str | os.PathLik
     views.mkdir(exist_ok=True)
     path = views / "image.npy"
     if not path.exists():
-        _render_views(config, split, partner, path, progress=progress)
+        _render_views(config, folder, partner, path, progress=progress)
     images = torch.from_numpy(np.load(path))
     if images.shape[0] != len(label):
         raise ValueError(f"{path} holds {images.shape[0]} images, the split {len(label)}: delete the folder {views}")
