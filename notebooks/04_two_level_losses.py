@@ -659,8 +659,8 @@ for what, ok in checks.items():
 #   0.88 → 0.79, and the Fig. 4a grid shows a blurred face shifting a little, still no
 #   head one would call turned. So it is not the preset; the option stays, tested, for
 #   wider generators and longer runs (`e2_lam_view`, `full_gpu.yaml` keeps the paper's
-#   0). Read with the φ_view rows, what limits the turn is G^I's capacity: the narrow
-#   CPU-preset renderer can keep the person or turn the head, not both.
+#   0). Read with the φ_view rows, this pointed at G^I's capacity: the narrow
+#   CPU-preset renderer seemed able to keep the person or turn the head, not both.
 #
 #   That reading was then put to the test with twice the width: `e2_n: 32` with
 #   `e2_lam_view: 1.0`, 6000 steps instead of 12000 to fit the time (2850 s here; a
