@@ -145,7 +145,8 @@ def bench_facefeat_step(args) -> dict:
            "threads": torch.get_num_threads(), "torch": torch.__version__, "params_file": args.params,
            "size": size, "batch": b,
            "amp_bf16": bool(P.amp and device.type == "cuda" and torch.cuda.is_bf16_supported()),
-           "e_id": f"{P.eid_arch} width {P.eid_width}", "began_n": n, "lam_3d": cfg.lam_3d, "d_img_n": P.s2_d_n,
+           "e_id": f"{P.eid_arch} width {P.eid_width}", "began_n": n, "lam_3d": cfg.lam_3d,
+           "lam_perc": cfg.lam_perc, "d_img_n": P.s2_d_n,
            "params_M": {k: round(sum(p.numel() for p in v.parameters()) / 1e6, 3) for k, v in m.items()},
            "s_per_step": round(sec, 4), "steps_per_s": round(1 / sec, 3), "images_per_s": round(b / sec, 1),
            "timed_steps": steps}

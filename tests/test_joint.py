@@ -91,7 +91,8 @@ def test_losses_and_ablation_flags_remove_exactly_their_term():
     x_r, f_id, f_1, z_1, z_2 = _batch(x, feats)
     with torch.no_grad():
         r = render_pair(m, x_r, f_id, f_1, z_1, z_2)
-        base = JointConfig(lam_3d=0.0, lam_f=0.3, lam_adv=0.7, lam1=0.01, lam2=0.02, id_lowpass=1)  # the paper's
+        base = JointConfig(lam_3d=0.0, lam_perc=0.0, lam_f=0.3, lam_adv=0.7, lam1=0.01, lam2=0.02,
+                           id_lowpass=1)                                                  # the paper's
         full = generator_losses(m, e_id, r, x_r, f_id, base)
         t = {k: float(v) for k, v in full.items() if k.startswith("phi_")}
         # Eq. 11 by hand: ‖f_id − E_id(x)‖² at norm 16, batch mean
@@ -175,7 +176,8 @@ def test_gradient_routes_show_the_papers_split():
     frozen = {k: freeze(copy.deepcopy(v)) for k, v in init.items()}
     routes = gradient_routes(frozen, e_id, *_batch(x, feats))
     assert routes == {"φ^f(f^s)": ["g_f"], "φ^I(x^s)": ["g_f"], "φ^I(x^rec)": ["g_img"], "φ_rec": ["g_img", "e_2"],
-                      "φ_id(x^rec)": ["g_img"], "φ_id(x^s)": ["g_img"]}
+                      "φ_id(x^rec)": ["g_img"], "φ_id(x^s)": ["g_img"],
+                      "φ_perc(x^rec)": ["g_img"]}                      # the deviation, on E_id: G^I only
     assert all(p.grad is None and not p.requires_grad for mod in frozen.values() for p in mod.parameters())
 
 
@@ -204,6 +206,43 @@ def test_phi_3d_deviation_trains_gi_only_and_needs_e1():
         assert float(on["g_img"] - off["g_img"]) == pytest.approx(0.5 * float(on["phi_3d_s"]), rel=1e-5)
         with pytest.raises(ValueError, match="needs the frozen E_1"):
             generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.5))
+
+
+def test_phi_perc_deviation_by_hand_trains_gi_only_and_survives_every_ablation():
+    """φ_perc(x) = Σ_l mean (n(h_l(x)) − n(h_l(x^r)))² over the stem's first two stages, n = unit
+    length over channels; G^I alone learns from it; like φ_3d, no ablation flag removes it."""
+    from facefeat_lite.facefeat.extractors import PoseExpressionExtractor
+    from facefeat_lite.facefeat.joint import phi_perc
+
+    data, feats, e_id, init, x = _toy()
+    net = e_id.backbone
+    a, b = x[:3], x[3:6]
+    h_a, h_b, want = net.stem(a), net.stem(b), 0.0
+    for stage in list(net.stages)[:2]:
+        h_a, h_b = stage(h_a), stage(h_b)
+        na, nb = (h / (h.pow(2).sum(1, keepdim=True) + 1e-10).sqrt() for h in (h_a, h_b))   # 0 where ReLU is 0
+        want += float((na - nb).pow(2).sum(1).mean())
+    assert float(phi_perc(net, a, b)) == pytest.approx(want, rel=1e-5)
+    assert float(phi_perc(net, a, a)) == pytest.approx(0.0, abs=1e-6)
+    routes = gradient_routes(init, e_id, *_batch(x, feats))
+    assert routes["φ_perc(x^rec)"] == ["g_img"]                 # not E_2 (Eq. 8 stays L1), not G^f
+    m = {k: v.train() for k, v in init.items()}
+    x_r, f_id, f_1, z_1, z_2 = _batch(x, feats)
+    with torch.no_grad():
+        r = render_pair(m, x_r, f_id, f_1, z_1, z_2)
+        on = generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, lam_perc=0.5))
+        off = generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, lam_perc=0.0))
+        assert float(on["phi_perc_rec"]) == pytest.approx(float(phi_perc(net, r["x_rec"], x_r)), rel=1e-6)
+        assert float(on["g_img"] - off["g_img"]) == pytest.approx(0.5 * float(on["phi_perc_rec"]), rel=1e-5)
+        no_rec = generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, lam_perc=0.5, use_rec=False))
+        assert float(no_rec["g_img"]) == pytest.approx(float(on["g_img"]) - float(on["phi_rec"]), rel=1e-5)
+        with pytest.raises(ValueError, match="needs the frozen e_1"):                    # E_1 not passed
+            generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, perc_net="e_1"))
+        e_1 = freeze(PoseExpressionExtractor(D1, "resnet18", width=4, depths=[1, 1, 1, 1], stem_stride=2))
+        via_e1 = generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, perc_net="e_1"), e_1)
+        assert float(via_e1["phi_perc_rec"]) == pytest.approx(float(phi_perc(e_1.backbone, r["x_rec"], x_r)), rel=1e-6)
+        with pytest.raises(ValueError, match="perc_net must be"):
+            generator_losses(m, e_id, r, x_r, f_id, JointConfig(lam_3d=0.0, perc_net="vgg"))
 
 
 def test_ablation_variants_differ_only_in_their_flag():

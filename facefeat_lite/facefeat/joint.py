@@ -9,7 +9,7 @@ Notebook: ``04_two_level_losses``. E_id and E_1 are frozen; seven networks learn
     D^I              Eq. 4   L(x^r) − k_t (λ_3 L(x^s) + λ_4 L(x^rec))   (BEGAN's k_t)
 
 with x^rec = G^I(f_id, f^r_1, E_2(x^r)), x^s = G^I(f_id, G^f_1(z_1), G^f_2(z_2)) and φ_id
-from Eq. 11. Two deviations, each off at its paper value:
+from Eq. 11. Three deviations, each off at its paper value:
 
 * λ_3d > 0 (paper: 0): a pose/expression consistency term λ_3d ‖f^s_1 − E_1(x^s)‖² in G^I's
   loss (:func:`phi_3d` says why);
@@ -20,6 +20,9 @@ from Eq. 11. Two deviations, each off at its paper value:
   recognizer; through L, G^I can only satisfy E_id with the coarser structure of the face.
   Notebook 04 §10 measures it (the independent judge's x^r–x^s cosine 0.443 → 0.461 at
   factor 2, and x^rec 0.603 → 0.648, by the judge before its template views).
+* λ_perc > 0 (paper: 0): a perceptual reconstruction λ_perc φ_perc(x^rec) in G^I's loss,
+  x^rec against x^r in the frozen E_id's early feature maps (:func:`phi_perc`). Like φ_3d it
+  stays on in every Table-4 variant, so that each ablation flag removes exactly its own term.
 
 **Each player's gradient comes from its own equation only**: one forward pass renders x^rec
 and x^s, then every loss is back-propagated into its own player's parameters
@@ -87,6 +90,8 @@ class JointConfig(TrainConfig):
                                     # (1 = the paper; a deviation, see the module docstring)
     lam_3d: float = 0.2             # λ_3d · φ_3d(x^s), a deviation (see phi_3d); 0 = the paper
     entries_3d: str = "pose"        # the f_1 entries φ_3d checks: "pose" (the last 3: yaw, pitch, roll) or "all"
+    lam_perc: float = 0.3           # λ_perc · φ_perc(x^rec), a deviation (see phi_perc); 0 = the paper
+    perc_net: str = "e_id"          # whose frozen early features φ_perc compares: "e_id" or "e_1"
     lam3: float = 0.5               # λ_3 · L(x^s) (Eq. 4)
     lam4: float = 0.5               # λ_4 · L(x^rec) (Eq. 4)
     gamma: float = 0.5              # BEGAN's γ
@@ -108,7 +113,7 @@ class JointConfig(TrainConfig):
         return {"lam_f": self.lam_f * img, "lam_adv": self.lam_adv * img,
                 "lam_rec": self.lam_rec if self.use_rec else 0.0,
                 "lam1": self.lam1 if self.use_id else 0.0, "lam2": self.lam2 if self.use_id else 0.0,
-                "lam_3d": self.lam_3d, "phi_f": 1.0 if self.use_f else 0.0}
+                "lam_3d": self.lam_3d, "lam_perc": self.lam_perc, "phi_f": 1.0 if self.use_f else 0.0}
 
 
 def eq8_e2_loss(x_r: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
@@ -139,6 +144,33 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
         raise ValueError("E_1 is frozen in φ_3d: call freeze(e_1) first")
     sq = (f_1 - e_1(x)).pow(2)
     return (sq if weights is None else sq * weights.to(sq)).sum(1).mean()
+
+
+def phi_perc(backbone: nn.Module, x: torch.Tensor, target: torch.Tensor, n_stages: int = 2) -> torch.Tensor:
+    """Perceptual reconstruction, φ_perc(x) = Σ_l mean_{c,h,w} (n(h_l(x)) − n(h_l(x^r)))², h_l the
+    frozen ResNet's stem and first ``n_stages`` stages, n(·) unit length over channels (LPIPS's
+    normalization, without its learned weights; there are no LPIPS weights here).
+
+    **Not in the paper** (a deviation, off when λ_perc = 0). In the joint training the identity
+    terms and φ_3d outweigh φ_rec's L1 several times over, and G^I gives the reconstruction
+    up (x^rec's L1 0.10 → 0.17 in the first 500 steps) to draw what the frozen E_id and E_1
+    read. φ_perc asks for x^r itself in feature maps of edges and parts, where a blur or a
+    frontal head drawn for a turned one costs more than in pixels, and its target is one real
+    image, not a code G^I could game. On E_id's maps at λ_perc 0.3 (raw value ≈ 0.7 at the
+    start: about 0.2 weighted, three φ_rec) notebook 04 §10 measured more identity *and* more
+    of the pose drawn (x^r–x^s 0.711 → 0.741 of a real pair, x^rec's yaw 0.26 → 0.48° per
+    degree); on E_1's maps identity fell (0.692). Gradient flows into ``x`` only; the target's
+    maps are computed without gradient.
+    """
+    def maps(img: torch.Tensor) -> list[torch.Tensor]:
+        h, out = backbone.stem(img), []                                     # B × w × S × S
+        for stage in list(backbone.stages)[:n_stages]:
+            h = stage(h)
+            out.append(h / (h.pow(2).sum(1, keepdim=True) + 1e-10).sqrt())  # B × C_l × H_l × W_l
+        return out
+    with torch.no_grad():
+        want = maps(target)
+    return sum((a - b).pow(2).sum(1).mean() for a, b in zip(maps(x), want))
 
 
 def _entries_3d(which: str, dim: int) -> torch.Tensor | None:
@@ -211,6 +243,16 @@ def generator_losses(m: dict[str, nn.Module], e_id: IdentityExtractor, r: dict[s
         out["phi_3d_s"] = p3d.detach()
     elif w["lam_3d"]:
         raise ValueError("lam_3d > 0 needs the frozen E_1 (pass e_1=...)")
+    if cfg.perc_net not in ("e_id", "e_1"):
+        raise ValueError(f"perc_net must be 'e_id' or 'e_1', got {cfg.perc_net!r}")
+    if w["lam_perc"]:                                                       # the φ_perc deviation: G^I only
+        net = {"e_1": e_1, "e_id": e_id}[cfg.perc_net]
+        if net is None or net.training:
+            raise ValueError(f"lam_perc > 0 with perc_net={cfg.perc_net!r} needs the frozen {cfg.perc_net}"
+                             + (" (pass e_1=...)" if cfg.perc_net == "e_1" else ""))
+        pp = phi_perc(net.backbone, x_rec, x_r)
+        out["g_img"] = out["g_img"] + w["lam_perc"] * pp
+        out["phi_perc_rec"] = pp.detach()
     if cfg.use_rec:
         out["e_2"] = eq8_e2_loss(x_r, x_rec)
     if cfg.use_f or w["lam_f"]:
@@ -267,7 +309,7 @@ def joint_step(m: dict[str, nn.Module], e_id: IdentityExtractor, opts: dict[str,
 # each generator-side term and the config that keeps it alone (all other weights 0, E_2's Eq. 8 off)
 _ALONE = {"φ^f(f^s)": {"use_f": True}, "φ^I(x^s)": {"lam_f": 1.0}, "φ^I(x^rec)": {"lam_adv": 1.0},
           "φ_rec": {"use_rec": True, "lam_rec": 1.0}, "φ_id(x^rec)": {"lam1": 1.0}, "φ_id(x^s)": {"lam2": 1.0},
-          "φ_3d(x^s)": {"lam_3d": 1.0}}
+          "φ_3d(x^s)": {"lam_3d": 1.0}, "φ_perc(x^rec)": {"lam_perc": 1.0}}
 
 
 def gradient_routes(m: dict[str, nn.Module], e_id: IdentityExtractor, x_r: torch.Tensor, f_id: torch.Tensor,
@@ -277,7 +319,8 @@ def gradient_routes(m: dict[str, nn.Module], e_id: IdentityExtractor, x_r: torch
     weights 0), back-propagated as :func:`joint_step` does; a player is listed when its
     gradient is non-zero. Works on copies (frozen models welcome); the models are untouched."""
     m = {k: copy.deepcopy(v).requires_grad_(True) for k, v in m.items()}
-    off = dict(lam_f=0.0, lam_adv=0.0, lam_rec=0.0, lam1=0.0, lam2=0.0, lam_3d=0.0, use_f=False, use_rec=False)
+    off = dict(lam_f=0.0, lam_adv=0.0, lam_rec=0.0, lam1=0.0, lam2=0.0, lam_3d=0.0, lam_perc=0.0, use_f=False,
+               use_rec=False)
     routes = {}
     for term, on in _ALONE.items():
         if term == "φ_3d(x^s)" and e_1 is None:
@@ -306,7 +349,8 @@ def term_scales(m: dict[str, nn.Module], e_id: IdentityExtractor, x_r: torch.Ten
     rows = {"Eq. 1 φ^f(f^s_1)": ("phi_f1", 1.0), "Eq. 1 φ^f(f^s_2)": ("phi_f2", 1.0),
             "Eq. 1 λ^f φ^I(x^s)": ("phi_img_s", w["lam_f"]), "Eq. 3 φ^I(x^rec)": ("phi_img_rec", w["lam_adv"]),
             "Eq. 3 φ_rec": ("phi_rec", w["lam_rec"]), "Eq. 3 λ_1 φ_id(x^rec)": ("phi_id_rec", w["lam1"]),
-            "Eq. 3 λ_2 φ_id(x^s)": ("phi_id_s", w["lam2"]), "(dev.) λ_3d φ_3d(x^s)": ("phi_3d_s", w["lam_3d"])}
+            "Eq. 3 λ_2 φ_id(x^s)": ("phi_id_s", w["lam2"]), "(dev.) λ_3d φ_3d(x^s)": ("phi_3d_s", w["lam_3d"]),
+            "(dev.) λ_perc φ_perc(x^rec)": ("phi_perc_rec", w["lam_perc"])}
     return {label: {"raw": float(g[key]), "weight": lam, "weighted": float(g[key]) * lam}
             for label, (key, lam) in rows.items() if key in g}
 
