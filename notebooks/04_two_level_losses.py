@@ -588,6 +588,8 @@ for what, ok in checks.items():
 #   | before (no φ_perc) | 0.711 | 0.588 | 0.160 | 0.88 / 0.46 | −8°, 10° | 0.26 | 0.12 |
 #   | φ_perc on E_1's maps | 0.692 | 0.611 | 0.147 | 0.86 / 0.65 | −14°, 12° | 0.41 | 0.13 |
 #   | **φ_perc on E_id's maps (shipped)** | **0.741** | 0.655 | 0.143 | 0.82 / 0.62 | −17°, 13° | 0.48 | 0.24 |
+#   | … at λ_perc 1 | 0.700 | 0.687 | 0.134 | 0.83 / 0.67 | −15°, 19° | 0.61 | 0.25 |
+#   | … at λ_perc 0.3 with λ_3d 0.5 | 0.691 | 0.608 | 0.156 | 0.88 / 0.57 | −17°, 10° | 0.42 | 0.09 |
 #
 #   On E_id's maps every figure a reader can check moved the right way at once: identity
 #   (x^r–x^s 0.711 → 0.741 of a real pair, about seven standard errors; x^rec 0.588 →
@@ -598,7 +600,11 @@ for what, ok in checks.items():
 #   (target 0.8, still met) — G^I draws fewer of the patterns only E_1 reads — and
 #   `identity_kept_under_pose` 0.88 → 0.84, because the face now changes more under the
 #   turn (pixel change 0.098 → 0.105). On E_1's maps the pose gained nearly as much but
-#   identity fell below its target (0.692). The term stays on in every Table-4 variant
+#   identity fell below its target (0.692). Two more runs from the shipped setting (the
+#   same papermill run with `-p j_lam_perc 1.0` or `-p j_lam_3d 0.5`, about 2170 s each):
+#   a stronger φ_perc kept x^rec closer still (0.687, L1 0.134, yaw drawn 0.61) but x^s
+#   lost identity to the edge of the target (0.700); a stronger φ_3d lost it (0.691) and
+#   turned the face no further. λ_perc 0.3 stays. The term stays on in every Table-4 variant
 #   (their checkpoints were retrained with it), and `full_gpu.yaml` keeps the paper's 0: it
 #   was measured only at 64 px. The Fig. 4a grid is still not a head one would call turned
 #   — the face and hair shift, blurred — so the open problem of the next bullets is
