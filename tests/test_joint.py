@@ -209,7 +209,7 @@ def test_phi_3d_deviation_trains_gi_only_and_needs_e1():
 
 
 def test_phi_perc_deviation_by_hand_trains_gi_only_and_survives_every_ablation():
-    """φ_perc(x) = Σ_l mean (n(h_l(x)) − n(h_l(x^r)))² over the stem's first two stages, n = unit
+    """φ_perc(x) = Σ_l mean_{b,h,w} Σ_c (n(h_l(x)) − n(h_l(x^r)))² over the first two stages, n = unit
     length over channels; G^I alone learns from it; like φ_3d, no ablation flag removes it."""
     from facefeat_lite.facefeat.extractors import PoseExpressionExtractor
     from facefeat_lite.facefeat.joint import phi_perc

@@ -147,12 +147,13 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
 
 
 def phi_perc(backbone: nn.Module, x: torch.Tensor, target: torch.Tensor, n_stages: int = 2) -> torch.Tensor:
-    """Perceptual reconstruction, φ_perc(x) = Σ_l mean_{c,h,w} (n(h_l(x)) − n(h_l(x^r)))², h_l the
-    frozen ResNet's stem and first ``n_stages`` stages, n(·) unit length over channels (LPIPS's
-    normalization, without its learned weights; there are no LPIPS weights here).
+    """Perceptual reconstruction, added to G^I's Eq. 3: φ_perc(x) = Σ_l mean_{b,h,w} Σ_c
+    (n(h_l(x)) − n(h_l(x^r)))², h_l the frozen ResNet's stem and first ``n_stages`` stages, n(·)
+    unit length over channels (LPIPS's normalization, without its learned weights; there are
+    no LPIPS weights here).
 
     **Not in the paper** (a deviation, off when λ_perc = 0). In the joint training the identity
-    terms and φ_3d outweigh φ_rec's L1 several times over, and G^I gives the reconstruction
+    terms and φ_3d outweigh φ_rec's L1 about twenty times at the start, and G^I gives the reconstruction
     up (x^rec's L1 0.10 → 0.17 in the first 500 steps) to draw what the frozen E_id and E_1
     read. φ_perc asks for x^r itself in feature maps of edges and parts, where a blur or a
     frontal head drawn for a turned one costs more than in pixels, and its target is one real
