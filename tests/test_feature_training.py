@@ -137,7 +137,13 @@ def test_recipes_cache_and_frozen(tmp_path, capsys):
                  progress=False, views=fs)
     e_2 = train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, ckpt_every=1), e_id, e_1, root=tmp_path, progress=False)
     assert set(e_2.model) == {"e_2", "g_img"} and e_2.config["e_id"] != e_2.config["e_1"]
-    assert "view_l1" not in e_2.history and "lam_view" not in e_2.config   # Eq. 8 alone: the key it always had
+    assert "view_l1" not in e_2.history and "lam_view" not in e_2.config   # no φ_view: the key it had before it
+    # φ_perc (the CPU preset's deviation): logged beside Eq. 8's L1 and added at its weight;
+    # switched off, the config and the history are Eq. 8's alone.
+    assert e_2.config["lam_perc"] == 0.3 and len(e_2.history["perc"]) == 2
+    assert e_2.history["loss"][0] == pytest.approx(e_2.history["rec_l1"][0] + 0.3 * e_2.history["perc"][0], rel=1e-5)
+    paper = train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_perc=0.0), e_id, e_1, root=tmp_path, progress=False)
+    assert "lam_perc" not in paper.config and set(paper.history) == {"loss"} and paper.config != e_2.config
     # With view pairs (here the toy images mirrored): both terms logged, the views asked for only to train.
     asked = []
     mirrored = FaceSet(identity=fs.identity, images=fs.images.flip(-1), name="toy-views", fingerprint="m")
@@ -145,8 +151,8 @@ def test_recipes_cache_and_frozen(tmp_path, capsys):
                       progress=False, views=lambda: asked.append(1) or mirrored)
     assert asked == [1] and len(viewed.history["view_l1"]) == 2 and len(viewed.history["rec_l1"]) == 2
     assert viewed.config["lam_view"] == 1.0
-    assert viewed.history["loss"][0] == pytest.approx(viewed.history["rec_l1"][0] + viewed.history["view_l1"][0],
-                                                      rel=1e-5)
+    h = viewed.history
+    assert h["loss"][0] == pytest.approx(h["rec_l1"][0] + h["view_l1"][0] + 0.3 * h["perc"][0], rel=1e-5)
     train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0), e_id, e_1, root=tmp_path, progress=False,
              views=lambda: pytest.fail("a cached E_2 needs no view pairs"))
     l1 = e2_l1(e_id.model, e_1.model, e_2.model["e_2"], e_2.model["g_img"], fs, ho)

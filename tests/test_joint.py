@@ -224,6 +224,8 @@ def test_phi_perc_deviation_by_hand_trains_gi_only_and_survives_every_ablation()
         want += float((na - nb).pow(2).sum(1).mean())
     assert float(phi_perc(net, a, b)) == pytest.approx(want, rel=1e-5)
     assert float(phi_perc(net, a, a)) == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="same shape"):
+        phi_perc(net, a, x[:2])
     routes = gradient_routes(init, e_id, *_batch(x, feats))
     assert routes["φ_perc(x^rec)"] == ["g_img"]                 # not E_2 (Eq. 8 stays L1), not G^f
     m = {k: v.train() for k, v in init.items()}

@@ -21,7 +21,8 @@ from Eq. 11. Three deviations, each off at its paper value:
   Notebook 04 §10 measures it (the independent judge's x^r–x^s cosine 0.443 → 0.461 at
   factor 2, and x^rec 0.603 → 0.648, by the judge before its template views).
 * λ_perc > 0 (paper: 0): a perceptual reconstruction λ_perc φ_perc(x^rec) in G^I's loss,
-  x^rec against x^r in the frozen E_id's early feature maps (:func:`phi_perc`). Like φ_3d it
+  x^rec against x^r in the frozen E_id's early feature maps
+  (:func:`~.perceptual.phi_perc`, which notebook 01's E_2 + G^I also learn with). Like φ_3d it
   stays on in every Table-4 variant, so that each ablation flag removes exactly its own term.
 
 **Each player's gradient comes from its own equation only**: one forward pass renders x^rec
@@ -65,9 +66,10 @@ from .feature_gan import phi_f as phi_f_of
 from .image_gan import (convergence_measure, energy, eq3_image_generator_loss,
                         eq4_image_discriminator_loss, eq11_identity_loss, identity_target,
                         update_k)
+from .perceptual import phi_perc
 from .training import Trained, TrainConfig
 
-__all__ = ["JointConfig", "ABLATIONS", "PLAYERS", "eq8_e2_loss", "phi_3d", "render_pair", "backward_each",
+__all__ = ["JointConfig", "ABLATIONS", "PLAYERS", "eq8_e2_loss", "phi_3d", "phi_perc", "render_pair", "backward_each",
            "discriminator_losses", "generator_losses", "joint_step", "gradient_routes", "term_scales", "train_joint"]
 
 # Table 4's variants: name -> the flag switched off
@@ -144,34 +146,6 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
         raise ValueError("E_1 is frozen in φ_3d: call freeze(e_1) first")
     sq = (f_1 - e_1(x)).pow(2)
     return (sq if weights is None else sq * weights.to(sq)).sum(1).mean()
-
-
-def phi_perc(backbone: nn.Module, x: torch.Tensor, target: torch.Tensor, n_stages: int = 2) -> torch.Tensor:
-    """Perceptual reconstruction, added to G^I's Eq. 3: φ_perc(x) = Σ_l mean_{b,h,w} Σ_c
-    (n(h_l(x)) − n(h_l(x^r)))², h_l the frozen ResNet's stem and first ``n_stages`` stages, n(·)
-    unit length over channels (LPIPS's normalization, without its learned weights; there are
-    no LPIPS weights here).
-
-    **Not in the paper** (a deviation, off when λ_perc = 0). In the joint training the identity
-    terms and φ_3d outweigh φ_rec's L1 about twenty times at the start, and G^I gives the reconstruction
-    up (x^rec's L1 0.10 → 0.17 in the first 500 steps) to draw what the frozen E_id and E_1
-    read. φ_perc asks for x^r itself in feature maps of edges and parts, where a blur or a
-    frontal head drawn for a turned one costs more than in pixels, and its target is one real
-    image, not a code G^I could game. On E_id's maps at λ_perc 0.3 (raw value ≈ 0.7 at the
-    start: about 0.2 weighted, three φ_rec) notebook 04 §10 measured more identity *and* more
-    of the pose drawn (x^r–x^s 0.711 → 0.741 of a real pair, x^rec's yaw 0.26 → 0.48° per
-    degree); on E_1's maps identity fell (0.692). Gradient flows into ``x`` only; the target's
-    maps are computed without gradient.
-    """
-    def maps(img: torch.Tensor) -> list[torch.Tensor]:
-        h, out = backbone.stem(img), []                                     # B × w × S × S
-        for stage in list(backbone.stages)[:n_stages]:
-            h = stage(h)
-            out.append(h / (h.pow(2).sum(1, keepdim=True) + 1e-10).sqrt())  # B × C_l × H_l × W_l
-        return out
-    with torch.no_grad():
-        want = maps(target)
-    return sum((a - b).pow(2).sum(1).mean() for a, b in zip(maps(x), want))
 
 
 def _entries_3d(which: str, dim: int) -> torch.Tensor | None:
