@@ -329,14 +329,15 @@ plt.show()
 #
 # The same L1, and yet the person and the pose come through: 3000 steps with the perceptual
 # term beat 12000 without it on both, and at 12000 steps (train_all with this preset, two
-# threads, about 1380 s) x^rec scores more than two real photos of one person (0.73). The price shows in the reconstructions below: fine
-# horizontal bands where E_id's strided filters look, which comparing the maps at a random
-# shift did not remove.
+# threads, about 1380 s) x^rec scores more than two real photos of one person (0.73).
+# The price shows in the reconstructions below: fine horizontal bands where E_id's strided
+# filters look, which comparing the maps at a random shift did not remove.
 #
 # **An option, off by default: view pairs (SynthFaces only).** Eq. 8 alone lets E_2,
 # which sees the whole image, carry the head's pose too, and G^I then draws the pose from
 # f_2 and ignores f_1: notebook 04 §7 measures the G^I trained here drawing 0.59° of yaw
-# per degree from f_2 and 0.19° from f_1 (by Eq. 8 alone: 0.47° and 0.09°). SynthFaces renders from parameters, so every
+# per degree from f_2 and 0.19° from f_1 (by Eq. 8 alone: 0.47° and 0.09°). SynthFaces
+# renders from parameters, so every
 # training image x can also come as x′: the same person, light, background and clothing
 # with the pose and expression of another image of that person
 # (`facefeat_lite.data.view_pairs`). With `e2_lam_view` > 0 each step adds

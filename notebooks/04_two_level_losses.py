@@ -574,8 +574,8 @@ for what, ok in checks.items():
 #   on retrained).** The joint model starts from notebook 01's G^I, and that G^I drew half
 #   the pose it was given, blurred: 0.57° of yaw per degree of the true yaw in its
 #   reconstructions, where the pose reader sees 0.90° on the real photos (section 7's
-#   printout before this change). The next bullet's φ_perc, added to Eq. 8 at 0.3 (`e2_lam_perc`; notebook
-#   01 §4 has the 3000-step comparison), made it draw 0.82° with a judge cosine of 0.83
+#   printout before this change). The next bullet's φ_perc, added to Eq. 8 at 0.3
+#   (`e2_lam_perc`; notebook 01 §4 has the 3000-step comparison), made it draw 0.82° with a judge cosine of 0.83
 #   between x and x^rec (was 0.67), and notebook 03's reconstructions turn with x^r for the
 #   first time. Stage 1, stage 2, this model and the Table-4 variants were then retrained by
 #   `train_all` with the preset (two threads; this model 1383 s). This notebook, before →
@@ -1012,7 +1012,8 @@ for what, ok in checks.items():
 # * **k_t never leaves 0.** As in notebook 03, the fakes are easier to auto-encode than real
 #   faces, but not by as much as γ = 0.5 asks: L_fake falls from 0.87 to 0.78 of L(x^r) over
 #   the 3000 steps (the shipped model's history, means over 100 steps; 0.91 to 0.76 before
-#   notebook 01's φ_perc, 0.88 to 0.75 before the joint one), always above γ L(x^r), so every update
+#   notebook 01's φ_perc, 0.88 to 0.75 before the joint one), always above γ L(x^r), so
+#   every update
 #   lowers k_t and the clip holds it at exactly 0. D^I then only learns to auto-encode real
 #   faces and never pushes the fakes away; its verdicts (φ^I(x^rec), φ^I(x^s)) only reward
 #   images it auto-encodes well, which blur is. The feature discriminators and the identity
