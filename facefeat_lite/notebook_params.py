@@ -161,6 +161,7 @@ class JointParams(Stage2Params):
     j_steps: int = 3000  # joint training steps (paper: 200000)
     j_batch: int = 16  # joint batch size (paper: 96)
     j_lr: float = 1.0e-3  # (peak) Adam learning rate of every player (paper: 8e-5)
+    j_g_img_lr_mult: float = 1.0  # G^I's learning rate is j_lr times this (1: the paper's single rate)
     j_lam_f: float = 0.5  # lambda^f: weight of phi^I(x^s) in Eq. 1
     j_lam_adv: float = 0.1  # weight of phi^I(x^rec) in Eq. 3 (paper: 1)
     j_lam1: float = 4.0e-3  # lambda_1: weight of phi_id(x^rec) in Eq. 3

@@ -297,3 +297,21 @@ def test_id_lowpass_compares_identity_on_low_passed_images_on_both_sides():
     on = _generator_grads(JointConfig(lam_3d=0.0, lam1=1.0, lam2=1.0, id_lowpass=2))
     assert _same(off["g_f"], on["g_f"]) and _same(off["e_2"], on["e_2"])
     assert not _same(off["g_img"], on["g_img"])
+
+
+def test_g_img_lr_mult_scales_only_gi_and_keeps_the_cache_key_at_one(tmp_path):
+    """``g_img_lr_mult`` 0 leaves G^I exactly where it started while the others move; at 1 (the
+    paper's single rate) the config has no such key, so the checkpoints trained before it still load."""
+    data, feats, e_id, init, _ = _toy()
+    base = dict(lam_3d=0.0, lam_perc=0.0, steps=2, batch=4, lr=1e-3)
+    still = train_joint(data, feats, e_id, init, JointConfig(**base, g_img_lr_mult=0.0), root=str(tmp_path / "a"),
+                        progress=False)
+    moved = train_joint(data, feats, e_id, init, JointConfig(**base), root=str(tmp_path / "b"), progress=False)
+    for name, model in init.items():
+        same = _same(list(model.parameters()), list(still.model[name].parameters()))
+        assert same == (name == "g_img"), name
+    assert not _same(list(init["g_img"].parameters()), list(moved.model["g_img"].parameters()))
+    assert "g_img_lr_mult" not in moved.config and still.config["g_img_lr_mult"] == 0.0
+    with pytest.raises(ValueError, match="g_img_lr_mult"):
+        train_joint(data, feats, e_id, init, JointConfig(**base, g_img_lr_mult=-1.0), root=str(tmp_path / "c"),
+                    progress=False)

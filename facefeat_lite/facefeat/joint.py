@@ -106,6 +106,7 @@ class JointConfig(TrainConfig):
     steps: int = 600                # CPU preset: 600 steps at batch 8 beat 300 at 16 for about the same
     batch: int = 8                  # time (notebook 04, section 10)
     lr: float = 1e-3                # CPU preset, measured (notebook 04, section 10)
+    g_img_lr_mult: float = 1.0      # G^I's learning rate is lr × this (1 = the paper: one lr for every player)
     beta1: float = 0.5
     augment: bool = False           # features belong to the exact images
 
@@ -347,10 +348,14 @@ def train_joint(data: FaceSet, feats: dict[str, torch.Tensor], e_id: IdentityExt
                          f"d_img)")
     if e_id.training:
         raise ValueError("E_id is frozen in the joint training: pass a frozen model (freeze(e_id))")
+    if cfg.g_img_lr_mult < 0:
+        raise ValueError(f"g_img_lr_mult scales G^I's learning rate and must be >= 0, got {cfg.g_img_lr_mult}")
     if cfg.lam_3d and (e_1 is None or e_1.training):
         raise ValueError(f"lam_3d = {cfg.lam_3d} needs the frozen E_1: pass e_1=freeze(e_1) (or lam_3d=0, the paper)")
     f_id, f_1, idx_all = feats["f_id"], feats["f_1"], feats["idx"]
     config = {"model": name, "source": source or {}, **cfg.__dict__}
+    if cfg.g_img_lr_mult == 1.0:
+        del config["g_img_lr_mult"]     # the paper's single lr keeps the cache key (and shipped checkpoint) it had
 
     def build():      # copies of the starting models (the cache then loads its own weights)
         return {k: copy.deepcopy(model).requires_grad_(True) for k, model in init.items()}
@@ -370,5 +375,5 @@ def train_joint(data: FaceSet, feats: dict[str, torch.Tensor], e_id: IdentityExt
         return logs
 
     return train_adversarial(name, config, build, PLAYERS, cfg, step, device, root, progress, setup=setup,
-                             callbacks=callbacks)
+                             callbacks=callbacks, lr_mult={"g_img": cfg.g_img_lr_mult})
 
