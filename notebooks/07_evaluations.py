@@ -149,7 +149,7 @@ from facefeat_lite.data.faceset import to_model
 from facefeat_lite.facefeat import disentangle, evaluation, light, manipulate
 from facefeat_lite.facefeat.feature_gan import sample_noise
 from facefeat_lite.facefeat.joint import ABLATIONS
-from facefeat_lite.facefeat.suite import (ablation_params, extract_features, joint_config, load_data,
+from facefeat_lite.facefeat.suite import (ablation_params, extract_features, joint_config, load_ablation, load_data,
                                           load_feature_gans, load_feature_models, load_joint, load_light_estimator,
                                           load_single_stage, load_stage2)
 from facefeat_lite.facefeat.training import predict
@@ -278,7 +278,8 @@ for k in ["similarity", "similarity_real_same", "similarity_real_diff", "fjd", "
 #
 # Each variant is notebook 04's `load_joint` with one flag switched off (`joint.ABLATIONS`),
 # started from the same notebook 01–03 models with the same seed, for `ab_steps` steps at
-# batch `ab_batch` — the full model too, so that every row had the same budget. What each
+# batch `ab_batch` — the full model too, so that every row had the same budget
+# (`suite.load_ablation`; each logs its steps to `logs/ablation_<variant>.jsonl`). What each
 # configuration differs in from the full one:
 
 # %%
@@ -302,7 +303,7 @@ sub = torch.randperm(len(test_idx), generator=torch.Generator().manual_seed(P.se
 ref4 = ref.subset(sub, P.seed)                                      # the rows are scored on `ab_eval` test images
 table4, sims, shown = {}, {}, [x_real[first]]
 for v, name in NAMES.items():
-    t = load_joint(ablation_params(P, v), models, gans, stage2, data.train, data.train_idx, real)
+    t = load_ablation(P, v, models, gans, stage2, data.train, data.train_idx, real)
     shown.append(evaluation.generate(evaluation.two_stage_sampler(t.model, P.device), test["f_id"][first], P.seed))
     f_2_real = predict(t.model["e_2"], data.test, test_idx[sub], P.device)      # the variant's own E_2
     row, sims[name], _ = evaluation.score_generator(evaluation.two_stage_sampler(t.model, P.device), judge,

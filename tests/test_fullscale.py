@@ -120,6 +120,11 @@ def test_torchrun_two_processes_end_to_end(tmp_path):
         "joint_no_id", "joint_no_f", "joint_no_img", "joint_no_rec", "single_stage"}
     assert summaries[0]["single_stage_train_seconds"] > 0 and summaries[0]["light_train_seconds"] > 0
     assert not list((tmp_path / "cache").glob("*-partial.pt"))
+    # the ablations' "full" run shares notebook 04's checkpoint name but logs apart from it
+    logs = tmp_path / "run/logs"
+    steps = {p.stem: [json.loads(line)["step"] for line in p.read_text().splitlines()] for p in logs.glob("*.jsonl")}
+    assert steps["joint"] == [1, 2]
+    assert all(steps[f"ablation_{v}"] == [1, 2, 3] for v in ("full", "no_id", "no_f", "no_img", "no_rec"))
 
 
 def test_facefeat_step_benchmark_prints_json(capsys):

@@ -35,7 +35,8 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
                       step: Callable[[TrainState, dict[str, nn.Module], dict[str, torch.optim.Optimizer]], dict],
                       device: str = "cpu", root: str = "runs/cache", progress: bool = True,
                       setup: Callable[[dict[str, nn.Module], TrainState], None] | None = None,
-                      callbacks: list | None = None, lr_mult: dict[str, float] | None = None) -> Trained:
+                      callbacks: list | None = None, lr_mult: dict[str, float] | None = None,
+                      log_name: str | None = None) -> Trained:
     """Load-or-train the models ``build()`` makes, one Adam per entry of ``groups``.
 
     ``groups`` maps an optimiser name to the model names it updates, e.g.
@@ -46,6 +47,7 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
     ``callbacks`` (:class:`~facefeat_lite.train.core.Callback`) join the progress bar and the
     checkpoints: step logs to a file, sample grids (the full-scale run). ``lr_mult`` scales
     ``cfg.lr`` per optimiser, e.g. ``{"d": 4.0}`` (two time-scale updates); 1 where not named.
+    ``log_name`` names the step log and progress bar (default ``name``, the checkpoint's name).
     """
     beta1 = float(getattr(cfg, "beta1", 0.9))
     lrs = {g: cfg.lr * (lr_mult or {}).get(g, 1.0) for g in groups}
@@ -70,6 +72,6 @@ def train_adversarial(name: str, config: dict, build: Callable[[], dict[str, nn.
                     s.step()               # schedule alone (PyTorch warns about a step before any update)
             return logs
 
-        return run_steps(name, one_step, state, models, cfg, run, progress, callbacks)
+        return run_steps(log_name or name, one_step, state, models, cfg, run, progress, callbacks)
 
     return load_trained(load_or_train(name, config, train, root, map_location=device), build, device)

@@ -335,10 +335,11 @@ def train_joint(data: FaceSet, feats: dict[str, torch.Tensor], e_id: IdentityExt
                 init: dict[str, nn.Module], cfg: JointConfig | None = None, source: dict | None = None,
                 device: str = "cpu", root: str = "runs/cache", progress: bool = True,
                 name: str = "joint", callbacks: list | None = None,
-                e_1: PoseExpressionExtractor | None = None) -> Trained:
+                e_1: PoseExpressionExtractor | None = None, log_name: str | None = None) -> Trained:
     """Load-or-train the joint model. ``feats``: f_id, f_1, idx of the training images (from the
     frozen E_id, E_1); ``init``: starting weights for ``e_2, g_f1, d_f1, g_f2, d_f2, g_img,
     d_img`` (notebooks 01–03's models); ``e_1``: the frozen E_1 (needed when ``lam_3d`` > 0).
+    ``log_name``: the step log's name when it must differ from the checkpoint's ``name``.
     Returns the seven models, frozen; ``extra["k"]``.
     """
     cfg = cfg or JointConfig()
@@ -375,5 +376,5 @@ def train_joint(data: FaceSet, feats: dict[str, torch.Tensor], e_id: IdentityExt
         return logs
 
     return train_adversarial(name, config, build, PLAYERS, cfg, step, device, root, progress, setup=setup,
-                             callbacks=callbacks, lr_mult={"g_img": cfg.g_img_lr_mult})
+                             callbacks=callbacks, lr_mult={"g_img": cfg.g_img_lr_mult}, log_name=log_name)
 

@@ -208,7 +208,8 @@ def joint_config(P: Any) -> JointConfig:
 
 
 def load_joint(P: Any, models: FeatureModels, gans: dict[str, Trained], stage2: Trained, data: FaceSet,
-               train_idx: torch.Tensor, feats: dict[str, torch.Tensor], progress: bool = True) -> Trained:
+               train_idx: torch.Tensor, feats: dict[str, torch.Tensor], progress: bool = True,
+               log_name: str | None = None) -> Trained:
     """Load (or train, as notebook 04 does) the joint model of variant ``P.j_variant``, started
     from notebooks 01–03's models. With a log folder configured (:mod:`~facefeat_lite.train.runtime`)
     and ``P.sample_every`` > 0, sample grids of x^s for eight training identities are saved."""
@@ -230,7 +231,7 @@ def load_joint(P: Any, models: FeatureModels, gans: dict[str, Trained], stage2: 
         callbacks.append(runtime.SampleGrid(name, runtime.RUNTIME.log_dir, grid, P.sample_every))
     return train_joint(data, feats, models.e_id.model, joint_init(models, gans, stage2), joint_config(P), source,
                        device=P.device, root=P.cache_dir, progress=progress, name=name, callbacks=callbacks,
-                       e_1=models.e_1.model)
+                       e_1=models.e_1.model, log_name=log_name)
 
 
 def ablation_params(P: Any, variant: str) -> Any:
@@ -239,6 +240,16 @@ def ablation_params(P: Any, variant: str) -> Any:
     if variant not in ABLATIONS:
         raise ValueError(f"variant must be one of {sorted(ABLATIONS)}, got {variant!r}")
     return dataclasses.replace(P, j_variant=variant, j_steps=P.ab_steps, j_batch=P.ab_batch, sample_every=0)
+
+
+def load_ablation(P: Any, variant: str, models: FeatureModels, gans: dict[str, Trained], stage2: Trained,
+                  data: FaceSet, train_idx: torch.Tensor, feats: dict[str, torch.Tensor],
+                  progress: bool = True) -> Trained:
+    """Load (or train) one Table-4 ``variant`` at the evaluations' budget (:func:`ablation_params`),
+    as notebook 07 does. Its step log is ``ablation_<variant>.jsonl``: the ``"full"`` variant shares
+    notebook 04's checkpoint name, ``joint``, and must not overwrite that run's log."""
+    return load_joint(ablation_params(P, variant), models, gans, stage2, data, train_idx, feats, progress,
+                      log_name=f"ablation_{variant}")
 
 
 def load_single_stage(P: Any, models: FeatureModels, stage2: Trained, data: FaceSet, train_idx: torch.Tensor,

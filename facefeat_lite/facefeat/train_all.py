@@ -14,7 +14,8 @@ averaged before each optimiser step (:mod:`facefeat_lite.train.runtime`); rank 0
 checkpoints, step logs and sample grids under ``<run_dir>/logs``. Interrupted, the same
 command resumes from the partial checkpoints. ``--ablations`` goes on to the models notebook 07
 trains: the four Table-4 variants and the full model at ``ab_steps`` (each notebook 04's
-training with one flag changed, :func:`~.suite.ablation_params`), the single-stage
+training with one flag changed, :func:`~.suite.load_ablation`, each logging to
+``ablation_<variant>.jsonl``), the single-stage
 baseline at the same budget and the light estimator. On one device it is simply the notebooks'
 training without the notebooks (``python -m facefeat_lite.facefeat.train_all --params ...``).
 
@@ -41,7 +42,7 @@ from ..notebook_params import EvalParams, JointParams
 from ..params import ParameterError, load_parameter_set, validate_parameter_set
 from ..train import checkpoint, runtime, shipped
 from .joint import ABLATIONS
-from .suite import (ablation_params, extract_features, load_data, load_feature_gans, load_feature_models, load_joint,
+from .suite import (extract_features, load_ablation, load_data, load_feature_gans, load_feature_models, load_joint,
                     load_light_estimator, load_pose_reader, load_single_stage, load_stage2)
 
 STEM = "04_two_level_losses"
@@ -71,7 +72,7 @@ def train_all(P: JointParams, progress: bool = True, ablations: bool = False) ->
     extra = {"pose_reader_train_seconds": round(load_pose_reader(P, d, progress=show)[0].train_seconds, 1)}
     if ablations:
         for v in ABLATIONS:
-            t = load_joint(ablation_params(P, v), models, gans, stage2, d.train, d.train_idx, real, progress=show)
+            t = load_ablation(P, v, models, gans, stage2, d.train, d.train_idx, real, progress=show)
             extra[f"{v}_train_seconds"] = round(t.train_seconds, 1)
         t = load_single_stage(P, models, stage2, d.train, d.train_idx, real, progress=show)
         extra["single_stage_train_seconds"] = round(t.train_seconds, 1)
