@@ -597,6 +597,19 @@ for what, ok in checks.items():
 #   about 1 at the start (249 × λ₂ 0.004), eight times φ_rec. The knob stays, tested, at its
 #   paper value 1.
 #
+#   A lead for the renderer itself, not yet followed through. The extra yaw above came from
+#   f_2, and notebook 01's φ_view (`e2_lam_view`, below) moves the pose from f_2 to f_1.
+#   Before φ_perc it cost too much identity. Notebook 01's E_2 + G^I was trained again for
+#   3000 steps, with and without `e2_lam_view: 1.0`, φ_perc at 0.3 in both (scratch
+#   script: `suite.load_feature_models` with those parameters, then section 7's checks on
+#   the test images; one thread each, about 560 s and 1030 s). Without φ_view: judge
+#   x–x^rec 0.683, L1 0.119, yaw drawn from f_1 0.21 and from f_2 0.51. With φ_view: 0.615,
+#   0.120, 0.41 and 0.26. So with φ_perc, φ_view costs 0.07 of judge cosine here. Before
+#   φ_perc it cost notebook 03's x^rec 0.23 (0.70 → 0.47, at 12000 steps). That is a
+#   different measurement, so the comparison is only a hint. Two questions remain: whether
+#   the cost stays this small after 12000 steps, and what the joint training makes of the
+#   result. Both need the full retraining, about 75 minutes on two threads.
+#
 # * **A perceptual term in notebook 01 too (the latest change; every model from E_2 + G^I
 #   on retrained).** The joint model starts from notebook 01's G^I, and that G^I drew half
 #   the pose it was given, blurred: 0.57° of yaw per degree of the true yaw in its
