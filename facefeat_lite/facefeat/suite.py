@@ -200,8 +200,9 @@ def joint_config(P: Any) -> JointConfig:
     flag = ABLATIONS[P.j_variant]
     if P.j_3d_entries not in ("pose", "all"):
         raise ValueError(f"j_3d_entries must be 'pose' or 'all', got {P.j_3d_entries!r}")
-    return JointConfig(steps=P.j_steps, batch=P.j_batch, lr=P.j_lr, g_img_lr_mult=P.j_g_img_lr_mult, lam_f=P.j_lam_f, lam_adv=P.j_lam_adv,
-                       lam1=P.j_lam1, lam2=P.j_lam2, id_lowpass=P.j_id_lowpass, lam_3d=P.j_lam_3d,
+    return JointConfig(steps=P.j_steps, batch=P.j_batch, lr=P.j_lr, g_img_lr_mult=P.j_g_img_lr_mult,
+                       lam_f=P.j_lam_f, lam_adv=P.j_lam_adv, lam1=P.j_lam1, lam2=P.j_lam2,
+                       id_lowpass=P.j_id_lowpass, lam_3d=P.j_lam_3d,
                        entries_3d=P.j_3d_entries, lam_perc=P.j_lam_perc, perc_net=P.j_perc_net,
                        gamma=P.s2_gamma, lambda_k=P.s2_lambda_k, r1_gamma=P.fgan_r1, schedule=P.lr_schedule,
                        lr_late=P.lr_late, decay_step=P.decay_step, seed=P.seed, **({flag: False} if flag else {}))
