@@ -615,9 +615,9 @@ for what, ok in checks.items():
 #   the pose it was given, blurred: 0.57° of yaw per degree of the true yaw in its
 #   reconstructions, where the pose reader sees 0.90° on the real photos (section 7's
 #   printout before this change). The next bullet's φ_perc, added to Eq. 8 at 0.3
-#   (`e2_lam_perc`; notebook 01 §4 has the 3000-step comparison), made it draw 0.82° with a judge cosine of 0.83
-#   between x and x^rec (was 0.67), and notebook 03's reconstructions turn with x^r for the
-#   first time. Stage 1, stage 2, this model and the Table-4 variants were then retrained by
+#   (`e2_lam_perc`; notebook 01 §4 has the 3000-step comparison), made it draw 0.82°
+#   with a judge cosine of 0.83 between x and x^rec (was 0.67), and notebook 03's
+#   reconstructions turn with x^r for the first time. Stage 1, stage 2, this model and the Table-4 variants were then retrained by
 #   `train_all` with the preset (two threads; this model 1383 s). This notebook, before →
 #   after (columns as in the next bullet's table; drawn: yaw in x^rec / from f_1 / from
 #   f_2 per degree):
