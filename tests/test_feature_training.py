@@ -348,3 +348,16 @@ def test_real_folder_path_end_to_end(tmp_path):
     assert judge.model.embed(data.test.take(torch.arange(3))).shape == (3, 8)
     with pytest.raises(ValueError, match="synthfaces"):
         load_extractor_data("celebamask_hq", str(root))
+
+
+def test_view_pairs_apply_on_synthfaces_only():
+    """The CPU preset's e2_lam_view (φ_view) needs SynthFaces' view pairs: on a real set the
+    E_2 config falls back to Eq. 8 (+ φ_perc), so the preset runs there without an error."""
+    from facefeat_lite.facefeat.suite import extractor_configs
+    from facefeat_lite.notebook_params import FeatureParams
+
+    P = FeatureParams()
+    assert P.e2_lam_view == 1.0 and extractor_configs(P)["e_2"].lam_view == 1.0
+    real = FeatureParams(dataset="folder", data_root="/somewhere")
+    assert extractor_configs(real)["e_2"].lam_view == 0.0
+    assert extractor_configs(real)["e_2"].lam_perc == P.e2_lam_perc

@@ -1,7 +1,7 @@
 """SynthFaces view pairs: every image rendered again with another image's pose and expression.
 
 Notebook: ``01_feature_extraction`` §4 (E_2 and the first G^I, Eq. 8). A SynthFaces-only
-option (``e2_lam_view``, off by default) and a deviation from FaceFeat-GAN, which trains E_2
+option (``e2_lam_view``, 1 in the CPU preset) and a deviation from FaceFeat-GAN, which trains E_2
 by reconstruction alone (Eq. 8). Trained so, E_2 sees the whole image and carries the head's
 pose in f_2, and G^I learns to draw the pose from f_2 rather than from f_1: notebook 04 §10
 measured notebook 01's G^I drawing 0.47° of yaw per degree from f_2 and 0.09° from f_1. The
@@ -12,9 +12,10 @@ A view pair is ``(x, x')``: the same person, light, background and clothing, the
 expression of another image of the same person (``partner``). E_2 reads x and G^I must draw
 x' from f_1 = E_1(x') (``extractors.e2_view_loss``), so the pose and expression can only come
 from f_1. SynthFaces can make such pairs because it renders from parameters; a real data set
-cannot, and ``E2Config.lam_view`` must be 0 there (the paper's Eq. 8). The CPU preset leaves
-it at 0: at 1 the pose moved into f_1, but the narrow G^I blurred and lost identity
-(measured in ``E2Config`` and notebook 04 §10).
+cannot, and ``E2Config.lam_view`` must be 0 there (the paper's Eq. 8; ``suite.extractor_configs``
+sets it so on a real set). Alone, at 1, it moved the pose into f_1 but the narrow G^I blurred
+and lost identity; with notebook 01's perceptual term beside it, identity held and the CPU
+preset turned it on (measured in notebook 04 §10).
 
 The pairs are rendered once (about 30 s for 8000 images of 64² on 2 cores) and cached beside
 the split as ``<split folder>-views<seed>/image.npy``; the file is written to a temporary

@@ -107,11 +107,11 @@ class E2Config(TrainConfig):
     lr: float = 2e-3
     augment: bool = False           # G^I must reproduce x exactly, shifts included
     lam_view: float = 0.0           # weight of φ_view on SynthFaces view pairs (a deviation, extractors.e2_view_loss;
-                                    # 0 = the paper's Eq. 8 alone, and a real set must use 0). Off in the CPU
-                                    # preset: at 1, G^I drew the yaw from f_1 instead of f_2 (0.45 / 0.03° per
-                                    # degree, was 0.09 / 0.47) but blurred — notebook 03's x^rec lost its identity
-                                    # target (judge 0.70 → 0.47) and notebook 04's x^s the 0.7 ratio (0.692);
-                                    # notebook 04 §10
+                                    # 0 = the paper's Eq. 8 alone, and a real set must use 0). The CPU preset
+                                    # (e2_lam_view) sets 1: with lam_perc beside it the joint G^I draws the yaw
+                                    # from f_1 (0.54° per degree, was 0.37; from f_2 0.06, was 0.15) and every
+                                    # identity target holds. Without lam_perc it blurred and lost them (notebook
+                                    # 03's x^rec 0.70 → 0.47 judge cosine); notebook 04 §10
     lam_perc: float = 0.3           # weight of φ_perc(x^rec) on the frozen E_id's early maps (a deviation,
                                     # perceptual.phi_perc; 0 = the paper's Eq. 8). At 3000 steps: judge x–x^rec
                                     # 0.53 → 0.70, yaw drawn 0.42 → 0.77° per degree (notebook 01 §4)
