@@ -73,7 +73,7 @@ class FeatureParams(CommonParams):
     e2_steps: int = 12000  # E_2 + G^I training steps (Eq. 8)
     e2_batch: int = 16  # E_2 batch size
     e2_lr: float = 2.0e-3  # E_2 (peak) learning rate
-    e2_lam_view: float = 1.0  # weight of the view-pair term φ_view (a deviation, SynthFaces only, 0 on a real set; 0: Eq. 8 alone)
+    e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
     e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
     judge_width: int = 32  # the judge's base width
     judge_steps: int = 4800  # judge training steps

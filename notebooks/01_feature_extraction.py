@@ -90,7 +90,7 @@ e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
 e2_steps: int = 12000  # E_2 + G^I training steps (Eq. 8)
 e2_batch: int = 16  # E_2 batch size
 e2_lr: float = 0.002  # E_2 (peak) learning rate
-e2_lam_view: float = 1.0  # weight of the view-pair term φ_view (a deviation, SynthFaces only; 0: Eq. 8 alone)
+e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
 e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
 judge_width: int = 32  # the judge's base width
 judge_steps: int = 4800  # judge training steps
@@ -636,8 +636,9 @@ for k, v in results.items():
 #   (13 to 20 minutes alone, depending on the host; it ships) with the perceptual term of
 #   section 4 and the view pairs: held-out L1 0.100, and notebook 03 measures a judge cosine
 #   of 0.76 between a test photo and its reconstruction, where two photos of one person score
-#   0.73 (without the view pairs: L1 0.093 and 0.83; by Eq. 8 alone: L1 0.090 and 0.69; 0.68 and 0.69 on the 27-expression SynthFaces; 0.76 and 0.76
-#   by the judge before template views). Hair, beards, an open mouth and the head's pose
+#   0.73 (without the view pairs: L1 0.093 and 0.83; by Eq. 8 alone: L1 0.090 and 0.69;
+#   0.68 and 0.69 on the 27-expression SynthFaces; 0.76 and 0.76 by the judge before
+#   template views). Hair, beards, an open mouth and the head's pose
 #   come through; the fine shape of a face less so.
 #
 # Every model is cached by its config, so raising one model's steps retrains only that model

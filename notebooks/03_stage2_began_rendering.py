@@ -78,7 +78,7 @@ e2_n: int = 16  # BEGAN filters of E_2 and G^I (paper: 64)
 e2_steps: int = 12000  # E_2 + G^I training steps (Eq. 8)
 e2_batch: int = 16  # E_2 batch size
 e2_lr: float = 0.002  # E_2 (peak) learning rate
-e2_lam_view: float = 1.0  # weight of the view-pair term φ_view (a deviation, SynthFaces only; 0: Eq. 8 alone)
+e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
 e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
 judge_width: int = 32  # the judge's base width
 judge_steps: int = 4800  # judge training steps
@@ -317,16 +317,17 @@ print(f"M falls over training ({results['convergence_M_first']:.3f} -> {results[
 # * **The reconstructions are the ceiling.** The judge's cosine between x^r and x^rec can
 #   only be as good as G^I's reconstructions. Notebook 01's E_2 + G^I now train 12000 steps
 #   with a perceptual term beside Eq. 8's L1 (φ_perc on the frozen E_id's early maps, a
-#   deviation; notebook 01 §4, with its view pairs) and give 0.76 (`judge_similarity_rec_stage0`
-#   above, L1 ≈ 0.10; 0.83 before the view pairs, which move the pose from f_2 to f_1 at
-#   some cost in detail), more than two real photos of one person (0.73): x^rec redraws the *same* photo,
-#   pose, light and expression included, while a real pair differs in all three, so the
-#   0.8 target is a low bar once the reconstructions are sharp. By Eq. 8 alone they gave
+#   deviation; notebook 01 §4, with its view pairs) and give 0.76
+#   (`judge_similarity_rec_stage0` above, L1 ≈ 0.10; 0.83 before the view pairs, which
+#   move the pose from f_2 to f_1 at some cost in detail), more than two real photos of
+#   one person (0.73): x^rec redraws the *same* photo, pose, light and expression
+#   included, while a real pair differs in all three, so the 0.8 target is a low bar once
+#   the reconstructions are sharp. By Eq. 8 alone they gave
 #   0.69 (0.71 by the judge before its ArcFace margin went from 0.1 to 0.3, notebook 01
 #   §7; 0.67 on the 27-expression SynthFaces), and the heads in the figure above were
 #   blurred nearly frontal; with φ_perc they turn with x^r, and x^s rose from 0.16 to
-#   0.20 (0.25 with the view pairs). The judge matters as much: Eq. 8's reconstructions scored 0.76 (real pair 0.76)
-#   with the judge before its template views,
+#   0.20 (0.25 with the view pairs). The judge matters as much: Eq. 8's reconstructions
+#   scored 0.76 (real pair 0.76) with the judge before its template views,
 #   0.62 with the one shipped before that (1200 steps) and 0.45 with a 4800-step judge
 #   trained without blurred images, which reads softness as another person (notebook 01,
 #   section 7). With the 1200-step judge, 600 steps of E_2 + G^I gave 0.36,
