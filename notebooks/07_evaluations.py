@@ -445,8 +445,8 @@ for c in evaluation.paper_orderings(results, sims):
 #   this budget but by less. Section 7 shows where the change was aimed: z_1 now explains
 #   0.99 of the yaw (was 0.96), 0.48 of the smile (was 0.28; z_2 0.31 → 0.15) and z_2 0.92
 #   of the light (was 0.97). Faces of one person under new z keep a judge cosine of 0.655
-#   (was 0.716): their heads now turn (notebook 04 §10), and the judge, like two real photos
-#   (0.731), scores a turned head lower. The same 3 of 4 orderings hold; verification on
+#   (was 0.716; two real photos 0.731): their heads now turn further (notebook 04 §10), a
+#   likely reason, not measured here. The same 3 of 4 orderings hold; verification on
 #   generated faces is 9.6 points below real (was 9.1).
 # * **The change before: notebook 01's E_2 + G^I gained the perceptual term too, and every
 #   model after it was retrained.** Notebook 01's G^I, where stage 2 and the joint models
