@@ -75,6 +75,7 @@ class FeatureParams(CommonParams):
     e2_lr: float = 2.0e-3  # E_2 (peak) learning rate
     e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
     e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
+    e2_lam_view_3d: float = 0.0  # weight of E_1's read-back of the view renderings (a deviation, with view pairs; 0: off)
     judge_width: int = 32  # the judge's base width
     judge_steps: int = 4800  # judge training steps
     judge_batch: int = 64  # judge batch size
@@ -145,7 +146,7 @@ class StyleGANParams(FeatureParams):
     sg_n_eval: int = 1000  # generated images for the Fréchet judge distance
     proj_steps: int = 200  # projector steps per image batch
     proj_n: int = 8  # held-out test images to project
-    light_steps: int = 500  # training steps of the light estimator (disentanglement)
+    light_steps: int = 500  # training steps of the light estimator (an instrument, not a loss)
 
 
 @register("04_two_level_losses")
@@ -155,7 +156,7 @@ class JointParams(Stage2Params):
 
     Declares notebooks 01–03's fields: it starts from their models, asked for by config."""
 
-    SMOKE: ClassVar[dict[str, Any]] = {**Stage2Params.SMOKE, "j_steps": 6, "n_directions": 260}
+    SMOKE: ClassVar[dict[str, Any]] = {**Stage2Params.SMOKE, "j_steps": 6, "n_directions": 260, "light_steps": 10}
 
     j_variant: str = "full"  # "full" or a Table-4 ablation: "no_id", "no_f", "no_img", "no_rec"
     j_steps: int = 3000  # joint training steps (paper: 200000)
@@ -173,6 +174,7 @@ class JointParams(Stage2Params):
     j_perc_net: str = "e_id"  # whose features that term compares: "e_id" or "e_1"
     n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
     sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)
+    light_steps: int = 500  # training steps of the light estimator (an instrument, not a loss)
 
 
 @register("07_evaluations")
@@ -182,7 +184,7 @@ class EvalParams(JointParams):
     (facefeat_lite.facefeat.evaluation). Declares notebooks 01–04's fields: it evaluates their
     models and trains the ablations with notebook 04's code, one flag changed."""
 
-    SMOKE: ClassVar[dict[str, Any]] = {**JointParams.SMOKE, "ab_steps": 4, "ab_eval": 100, "light_steps": 10,
+    SMOKE: ClassVar[dict[str, Any]] = {**JointParams.SMOKE, "ab_steps": 4, "ab_eval": 100,
                                        "template_size": 3, "template_splits": 3, "dis_ids": 2, "dis_n": 3}
 
     ab_steps: int = 150  # joint steps of each Table-4 variant and of the single-stage baseline (all the same)
@@ -190,6 +192,5 @@ class EvalParams(JointParams):
     ab_eval: int = 1000  # test images each Table-4 row is scored on (Tables 1–3: all of them)
     template_size: int = 5  # images per IJB-A-style template (Table 2)
     template_splits: int = 10  # random gallery/probe splits (IJB-A: 10)
-    light_steps: int = 500  # training steps of the light estimator (disentanglement)
     dis_ids: int = 6  # identities in the disentanglement grids
     dis_n: int = 8  # z_1 values × z_2 values per grid (dis_n × dis_n images per identity)

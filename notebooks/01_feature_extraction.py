@@ -92,6 +92,7 @@ e2_batch: int = 16  # E_2 batch size
 e2_lr: float = 0.002  # E_2 (peak) learning rate
 e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
 e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
+e2_lam_view_3d: float = 0.0  # weight of E_1's read-back of the view renderings (a deviation, with view pairs; 0: off)
 judge_width: int = 32  # the judge's base width
 judge_steps: int = 4800  # judge training steps
 judge_batch: int = 64  # judge batch size
@@ -354,10 +355,17 @@ plt.show()
 # φ_view cost too much: the reconstructions blurred into faces without their person's
 # details, and notebook 03's judge cosine between a test photo and its reconstruction fell
 # from 0.70 to 0.47. The figure after the reconstructions shows G^I asked for x′.
+#
+# This G^I takes the pose from f_1 but hardly the expression: notebook 04 §7 measures it
+# drawing 0.02 of a smile written into f_1 per unit asked. `e2_lam_view_3d` (off in the
+# preset) adds λ · mean (E_1(x̂′) − E_1(x′))² over f_1's entries, E_1's read-back of G^I's
+# drawing x̂′ of x′ (`extractors.view_readback`); notebook 04 §10's first bullet has the
+# probe that suggested it.
 
 # %%
 print(inspect.getsource(extractors.reconstruct))
 print(inspect.getsource(perceptual.phi_perc))
+print(inspect.getsource(extractors.view_render))
 print(inspect.getsource(extractors.e2_view_loss))
 
 # %%

@@ -78,6 +78,7 @@ e2_batch: int = 16  # E_2 batch size
 e2_lr: float = 0.002  # E_2 (peak) learning rate
 e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
 e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
+e2_lam_view_3d: float = 0.0  # weight of E_1's read-back of the view renderings (a deviation, with view pairs; 0: off)
 judge_width: int = 32  # the judge's base width
 judge_steps: int = 4800  # judge training steps
 judge_batch: int = 64  # judge batch size

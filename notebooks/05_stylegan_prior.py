@@ -88,6 +88,7 @@ e2_batch: int = 16  # E_2 batch size
 e2_lr: float = 0.002  # E_2 (peak) learning rate
 e2_lam_view: float = 1.0  # weight of φ_view on view pairs (a deviation; SynthFaces only, ignored on a real set; 0: off)
 e2_lam_perc: float = 0.3  # weight of φ_perc(x^rec) on E_id's early maps (a deviation; 0: Eq. 8 alone)
+e2_lam_view_3d: float = 0.0  # weight of E_1's read-back of the view renderings (a deviation, with view pairs; 0: off)
 judge_width: int = 32  # the judge's base width
 judge_steps: int = 4800  # judge training steps
 judge_batch: int = 64  # judge batch size
@@ -107,7 +108,7 @@ sg_channel_max: int = 64  # (config-f: 512)
 sg_n_eval: int = 1000  # generated images for the Fréchet judge distance
 proj_steps: int = 200  # projector steps per image batch
 proj_n: int = 8  # held-out test images to project
-light_steps: int = 500  # training steps of the light estimator (disentanglement)
+light_steps: int = 500  # training steps of the light estimator (an instrument, not a loss)
 
 # %% [markdown]
 # `StyleGANParams` checks the cell above (it repeats notebook 01's parameters: E_1 and the

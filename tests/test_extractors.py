@@ -138,3 +138,31 @@ def test_view_term_value_and_gradient_isolation():
     loss.backward()
     assert all(p.grad is None for p in [*e_id.parameters(), *e_1.parameters()])
     assert e_2.encoder.fc.weight.grad.abs().sum() > 0 and g.decoder.fc.weight.grad.abs().sum() > 0
+
+
+def test_view_readback_value_and_gradient_isolation():
+    """φ_view,3d: E_1 reads the view rendering back; the mean squared error to the f'_1 it
+    was drawn from; the gradient reaches G^I and E_2 through the image, never E_1."""
+    from facefeat_lite.facefeat.extractors import view_readback, view_render
+
+    torch.manual_seed(0)
+    e_id, e_1 = IdentityExtractor(n_ids=3, **TINY), PoseExpressionExtractor(12, **TINY)
+    e_2, g = GeneralExtractor(32, n=4), ImageGenerator(32, f1_dim=12, n=4)
+    x, xv = (torch.rand(2, 3, 32, 32) * 2 - 1 for _ in range(2))
+    freeze(e_id), freeze(e_1)                                  # as train_e2 gets them
+    x_hat, f1v = view_render(xv, x, e_id, e_1, e_2, g)
+    with torch.no_grad():
+        assert torch.equal(f1v, e_1(xv))
+        assert torch.allclose(x_hat, g(renormalize(e_id(x), 16), e_1(xv), e_2(x)), atol=1e-6)
+        assert view_readback(x_hat, f1v, e_1).item() == pytest.approx(float((e_1(x_hat) - f1v).pow(2).mean()),
+                                                                      rel=1e-6)
+        hand = torch.zeros(2, 12)
+        hand[0, 0], hand[1, 11] = 3.0, -1.0                    # (9 + 1) / (2 · 12) from a stand-in reading
+    assert view_readback(torch.zeros(2, 3, 32, 32), e_1(torch.zeros(2, 3, 32, 32)).detach() + hand,
+                         e_1).item() == pytest.approx(10 / 24, rel=1e-5)
+    view_readback(x_hat, f1v, e_1).backward()
+    assert all(p.grad is None for p in [*e_id.parameters(), *e_1.parameters()])
+    assert e_2.encoder.fc.weight.grad.abs().sum() > 0 and g.decoder.fc.weight.grad.abs().sum() > 0
+    e_1.train()
+    with pytest.raises(ValueError, match="freeze"):
+        view_readback(x_hat.detach(), f1v, e_1)

@@ -155,6 +155,17 @@ def test_recipes_cache_and_frozen(tmp_path, capsys):
     assert h["loss"][0] == pytest.approx(h["rec_l1"][0] + h["view_l1"][0] + 0.3 * h["perc"][0], rel=1e-5)
     train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0), e_id, e_1, root=tmp_path, progress=False,
              views=lambda: pytest.fail("a cached E_2 needs no view pairs"))
+    # E_1's read-back of the view renderings: logged and added at its weight, a new cache key;
+    # without view pairs it is refused.
+    back = train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view=1.0, lam_view_3d=0.2), e_id, e_1,
+                    root=tmp_path, progress=False, views=mirrored)
+    hb = back.history
+    assert len(hb["view_3d"]) == 2 and back.config["lam_view_3d"] == 0.2 and "lam_view_3d" not in viewed.config
+    assert hb["loss"][0] == pytest.approx(hb["rec_l1"][0] + hb["view_l1"][0] + 0.3 * hb["perc"][0]
+                                          + 0.2 * hb["view_3d"][0], rel=1e-5)
+    with pytest.raises(ValueError, match="needs lam_view > 0"):
+        train_e2(fs, tr, E2Config(steps=2, n=4, batch=4, lam_view_3d=0.2), e_id, e_1, root=tmp_path,
+                 progress=False, views=mirrored)
     l1 = e2_l1(e_id.model, e_1.model, e_2.model["e_2"], e_2.model["g_img"], fs, ho)
     assert 0.0 < l1 < 4.0
     same = e2_view_l1(e_id.model, e_1.model, e_2.model["e_2"], e_2.model["g_img"], fs, fs, ho)  # x′ = x
@@ -361,3 +372,7 @@ def test_view_pairs_apply_on_synthfaces_only():
     real = FeatureParams(dataset="folder", data_root="/somewhere")
     assert extractor_configs(real)["e_2"].lam_view == 0.0
     assert extractor_configs(real)["e_2"].lam_perc == P.e2_lam_perc
+    back = FeatureParams(e2_lam_view_3d=0.2)                       # the read-back rides on the view pairs
+    assert extractor_configs(back)["e_2"].lam_view_3d == 0.2
+    assert extractor_configs(FeatureParams(e2_lam_view_3d=0.2, dataset="folder", data_root="/x"))["e_2"].lam_view_3d == 0
+    assert extractor_configs(FeatureParams(e2_lam_view_3d=0.2, e2_lam_view=0.0))["e_2"].lam_view_3d == 0

@@ -53,8 +53,13 @@ def test_fit_directions_recovers_a_linear_attribute_and_reports_a_useless_one():
     assert torch.allclose(d["yaw"].vector, want / want.norm(), atol=0.02)
     assert d["yaw"].slope == pytest.approx(float(want.norm()), rel=0.05) and d["yaw"].r2 > 0.95
     assert d["pitch"].r2 < 0.1 and d["smile"].r2 < 0.2          # noise and a non-linear readout
+    assert {x.space for x in d.values()} == {"z_1"}
     with pytest.raises(ValueError, match="cannot fit"):
         fit_directions(readouts, z_dim=16, n=40)
+    light = fit_directions(lambda z: {"light": -3 * z[:, 2]}, z_dim=16, n=400, names=("light",), space="z_2")["light"]
+    assert light.space == "z_2" and light.r2 > 0.99 and torch.allclose(light.vector, -torch.eye(16)[2], atol=1e-4)
+    with pytest.raises(ValueError, match="space must be one of"):
+        fit_directions(readouts, z_dim=16, n=400, space="z_3")
 
 
 def test_move_stays_in_the_noise_support():
@@ -84,6 +89,31 @@ def test_widget_callback_headless():
         m.compose(f_a, f_b, z_1, z_2, smile=1.0)
 
 
+def test_a_z2_direction_moves_z2_and_only_z2():
+    torch.manual_seed(0)
+    seen = []
+
+    class Recorder(torch.nn.Module):                                  # a G^f that records its noise
+        def __init__(self, dim):
+            super().__init__()
+            self.dim = dim
+
+        def forward(self, z):
+            seen.append(z.clone())
+            return torch.zeros(len(z), self.dim)
+
+    light = Direction("light", torch.eye(64)[7], 1.0, 0.0, 0.9, space="z_2")
+    yaw = Direction("yaw", torch.eye(64)[3], 1.0, 0.0, 0.9)
+    m = Manipulator(Recorder(12), Recorder(16), freeze(ImageGenerator(32, 16, 12, 16, n=4)), _e1(),
+                    {"yaw": yaw, "light": light})
+    z_1, z_2 = torch.zeros(1, 64), torch.zeros(1, 64)
+    m.compose(torch.randn(1, 16), torch.randn(1, 16), z_1, z_2, light=0.5)
+    assert torch.equal(seen[0], z_1) and torch.equal(seen[1], 0.5 * torch.eye(64)[7][None])
+    seen.clear()
+    m.compose(torch.randn(1, 16), torch.randn(1, 16), z_1, z_2, yaw=-0.5, light=0.25)
+    assert torch.equal(seen[0], -0.5 * torch.eye(64)[3][None]) and torch.equal(seen[1], 0.25 * torch.eye(64)[7][None])
+
+
 def test_pose_turn_reports_what_the_turned_images_show():
     from facefeat_lite.facefeat.manipulate import identity_kept_under_pose, pose_turn, turned
 
@@ -110,3 +140,44 @@ def test_pose_turn_reports_what_the_turned_images_show():
             return torch.nn.functional.cosine_similarity(a.flatten(1), b.flatten(1))
 
     assert torch.allclose(identity_kept_under_pose(m, Cosine, f_id, 0.0, seed=1), torch.ones(3), atol=1e-6)
+
+
+def test_drawn_from_f1_measures_how_much_of_an_entry_the_renderer_draws():
+    from facefeat_lite.facefeat.manipulate import drawn_from_f1, with_entry
+
+    e = _e1()
+    f1 = torch.randn(5, 12)
+    assert torch.allclose(e.destandardize(with_entry(e, f1, "smile", 0.7))[:, 0], torch.full((5,), 0.7), atol=1e-5)
+    assert torch.allclose(e.destandardize(with_entry(e, f1, "yaw", 30.0))[:, 9], torch.full((5,), 0.5), atol=1e-5)
+
+    class Reader(torch.nn.Module):                  # a stand-in E_1 that reads the smile off one pixel
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def destandardize(self, f):
+            return f
+
+        def standardize(self, f):
+            return f
+
+        def f3d(self, x):
+            out = torch.zeros(len(x), 12)
+            out[:, 0] = x[:, 0, 0, 0]
+            return out
+
+    def drawing(gain):                              # G^I stand-in: draws gain × f_1's smile into that pixel
+        def g(f_id, f_1, f_2):
+            x = torch.zeros(len(f_id), 3, 4, 4)
+            x[:, 0, 0, 0] = gain * f_1[:, 0] + 0.1 * f_2[:, 0]
+            return x
+        return g
+
+    f_id, f_2 = torch.randn(7, 16), torch.randn(7, 16)
+    f_1 = torch.rand(7, 12)
+    half = drawn_from_f1(drawing(0.5), Reader(), f_id, f_1, f_2, "smile", 0.0, 1.0, batch=3)
+    assert half["per_unit"] == pytest.approx(0.5, abs=1e-6)
+    assert half["read_low"] == pytest.approx(float(0.1 * f_2[:, 0].mean()), abs=1e-6)
+    assert drawn_from_f1(drawing(0.0), Reader(), f_id, f_1, f_2)["per_unit"] == pytest.approx(0.0, abs=1e-7)
+    with pytest.raises(ValueError, match="must differ"):
+        drawn_from_f1(drawing(1.0), Reader(), f_id, f_1, f_2, low=1.0, high=1.0)

@@ -50,7 +50,8 @@ from ..nn.resnet import ResNet, resnet18, resnet50
 __all__ = ["renormalize", "freeze", "normalized_softmax_logits",
            "arcface_logits", "weighted_squared_error", "inverse_variance_weights",
            "IdentityExtractor", "PoseExpressionExtractor", "GeneralExtractor", "ImageGenerator",
-           "reconstruct", "e2_reconstruction_loss", "e2_view_loss", "ID_TRAIN_NORM", "GEN_NORM"]
+           "reconstruct", "e2_reconstruction_loss", "view_render", "e2_view_loss", "view_readback",
+           "ID_TRAIN_NORM", "GEN_NORM"]
 
 ID_TRAIN_NORM = 64.0   # ||f_id|| while E_id trains (paper §3.1)
 GEN_NORM = 16.0        # ||f_id||, ||f_2|| as they enter G^I (≈ √256, see module docstring)
@@ -263,6 +264,19 @@ def e2_reconstruction_loss(x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseEx
     return (x - reconstruct(x, e_id, e_1, e_2, g_img)).abs().mean()
 
 
+def view_render(x_view: torch.Tensor, x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseExpressionExtractor,
+                e_2: GeneralExtractor, g_img: ImageGenerator) -> tuple[torch.Tensor, torch.Tensor]:
+    """x̂' = G^I(E_id(x), E_1(x'), E_2(x)) for view pairs (x, x') (B × 3 × S × S each), and the
+    f'_1 = E_1(x') it was asked to draw (B × 12). E_id and E_1 run without gradients (frozen)."""
+    if e_id.training or e_1.training:
+        raise ValueError("E_id and E_1 are frozen in Eq. 8: call freeze(e_id), freeze(e_1) first")
+    if x_view.shape != x.shape:
+        raise ValueError(f"x_view and x must have the same shape, got {tuple(x_view.shape)} and {tuple(x.shape)}")
+    with torch.no_grad():
+        f_id, f_1 = e_id.for_generator(x), e_1(x_view)          # B × 256 (norm 16), B × 12
+    return g_img(f_id, f_1, e_2(x)), f_1
+
+
 def e2_view_loss(x_view: torch.Tensor, x: torch.Tensor, e_id: IdentityExtractor, e_1: PoseExpressionExtractor,
                  e_2: GeneralExtractor, g_img: ImageGenerator) -> torch.Tensor:
     """φ_view = || x' − G^I(E_id(x), E_1(x'), E_2(x)) ||_1 for view pairs (x, x') (B × 3 × S × S each).
@@ -271,10 +285,20 @@ def e2_view_loss(x_view: torch.Tensor, x: torch.Tensor, e_id: IdentityExtractor,
     image's pose and expression, so G^I must take them from f_1 = E_1(x'); f_2 = E_2(x)
     carries x's light and background and cannot say which way x' looks. Grads reach E_2, G^I.
     """
-    if e_id.training or e_1.training:
-        raise ValueError("E_id and E_1 are frozen in Eq. 8: call freeze(e_id), freeze(e_1) first")
-    if x_view.shape != x.shape:
-        raise ValueError(f"x_view and x must have the same shape, got {tuple(x_view.shape)} and {tuple(x.shape)}")
-    with torch.no_grad():
-        f_id, f_1 = e_id.for_generator(x), e_1(x_view)          # B × 256 (norm 16), B × 12
-    return (x_view - g_img(f_id, f_1, e_2(x))).abs().mean()
+    return (x_view - view_render(x_view, x, e_id, e_1, e_2, g_img)[0]).abs().mean()
+
+
+def view_readback(x_hat: torch.Tensor, f_1: torch.Tensor, e_1: PoseExpressionExtractor) -> torch.Tensor:
+    """φ_view,3d = mean_{b,j} (E_1(x̂')_j − f'_{1,j})² over all f_1 entries (standardized): does
+    the view rendering x̂' (:func:`view_render`) show the pose and expression it was asked for?
+
+    A deviation (``E2Config.lam_view_3d``, off at 0): notebook 04's φ_3d idea on view pairs.
+    L1 and φ_perc hardly register a smile, a few pixels around the mouth, so notebook 01's G^I
+    learnt to take the pose from f_1 but ignored its expression entries (notebook 04 §7: 0.02
+    of a smile written into f_1 drawn per unit). In the joint training φ_3d on all entries was
+    answered with textures E_1 reads (notebook 04 §10); here the view x' is a pixel target
+    beside it. E_1 must be frozen; the gradient flows into ``x_hat``.
+    """
+    if e_1.training:
+        raise ValueError("E_1 is frozen in the view read-back: call freeze(e_1) first")
+    return (e_1(x_hat) - f_1).pow(2).mean()

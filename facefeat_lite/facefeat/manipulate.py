@@ -7,6 +7,9 @@ or smile" by annotating samples by hand; here E_1 annotates them (:func:`fit_dir
 draw many z_1, render, read yaw, pitch and smile off the images with the frozen E_1, and fit
 each readout by least squares on z_1. The fitted weight vector, normalized, is that
 attribute's direction in z_1 space; its held-out R² says how well one direction controls it.
+The same fit over z_2 (``space="z_2"``) finds directions in the general feature's noise,
+such as where the light comes from, read by notebook 07's light estimator: the paper's
+sliders move z_1 for pose and expression and z_2 for the rest.
 
 Two ways to set a pose, both pure functions:
 
@@ -26,12 +29,13 @@ import torch
 from ..data.fields import EXPRESSION_NAMES
 from .extractors import GEN_NORM, PoseExpressionExtractor, renormalize
 
-__all__ = ["ATTRIBUTES", "f3d_column", "readout", "with_pose", "frontalize", "interpolate_identity", "Direction",
-           "fit_directions", "move", "Manipulator",
-           "turned", "identity_kept_under_pose", "pose_turn"]
+__all__ = ["ATTRIBUTES", "SPACES", "f3d_column", "readout", "with_pose", "with_entry", "frontalize",
+           "interpolate_identity", "Direction", "fit_directions", "move", "Manipulator",
+           "turned", "identity_kept_under_pose", "pose_turn", "drawn_from_f1"]
 
 POSE_NAMES = ("yaw", "pitch", "roll")                   # f_3d = [9 expression weights, yaw, pitch, roll] / 60
-ATTRIBUTES = ("yaw", "pitch", "smile")                  # the directions the notebook fits
+ATTRIBUTES = ("yaw", "pitch", "smile")                  # the z_1 directions the notebook fits
+SPACES = ("z_1", "z_2")                                 # the noises a direction can live in
 DEG = 60.0                                              # f_3d stores angles as degrees / 60
 
 
@@ -61,6 +65,14 @@ def with_pose(e_1: PoseExpressionExtractor, f_1: torch.Tensor, yaw: float | None
     return e_1.standardize(f3d)
 
 
+def with_entry(e_1: PoseExpressionExtractor, f_1: torch.Tensor, name: str, value: float) -> torch.Tensor:
+    """f_1 (B × 12, standardized) with one f_3d entry set: an angle in degrees (yaw, pitch,
+    roll) or an expression weight as is (``"smile"``)."""
+    f3d = e_1.destandardize(f_1).clone()
+    f3d[:, f3d_column(name)] = value / DEG if name in POSE_NAMES else value
+    return e_1.standardize(f3d)
+
+
 def frontalize(e_1: PoseExpressionExtractor, f_1: torch.Tensor) -> torch.Tensor:
     """§4.2: the canonical frontal pose feature — yaw = pitch = roll = 0, expression kept."""
     return with_pose(e_1, f_1, 0.0, 0.0, 0.0)
@@ -80,14 +92,17 @@ class Direction:
     vector: torch.Tensor        # z_dim, unit norm
     slope: float                # attribute change per unit step along ``vector``
     intercept: float
-    r2: float                   # held-out R² of attribute ~ w·z_1 + b
+    r2: float                   # held-out R² of attribute ~ w·z + b
+    space: str = "z_1"          # which noise it moves: "z_1" (→ f_1) or "z_2" (→ f_2)
 
 
 def fit_directions(readouts: Callable[[torch.Tensor], dict[str, torch.Tensor]], z_dim: int = 64, n: int = 2000,
-                   seed: int = 0, names=ATTRIBUTES) -> dict[str, Direction]:
-    """Least squares attribute ≈ w·z_1 + b on the first half of ``n`` samples z_1 ~ U[−1, 1]^z_dim,
-    R² on the second half; ``readouts(z_1)`` renders and reads the attributes (e.g. E_1 on
-    x^s)."""
+                   seed: int = 0, names=ATTRIBUTES, space: str = "z_1") -> dict[str, Direction]:
+    """Least squares attribute ≈ w·z + b on the first half of ``n`` samples z ~ U[−1, 1]^z_dim,
+    R² on the second half; ``readouts(z)`` renders with z as the noise ``space`` ("z_1" or
+    "z_2") and reads the attributes (e.g. E_1 on x^s)."""
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     if n < 4 * (z_dim + 1):
         raise ValueError(f"n = {n} samples cannot fit {z_dim + 1} coefficients with a held-out half; "
                          f"use n >= {4 * (z_dim + 1)}")
@@ -102,7 +117,7 @@ def fit_directions(readouts: Callable[[torch.Tensor], dict[str, torch.Tensor]], 
         pred = a[held] @ coef
         r2 = 1 - float((y[held] - pred).pow(2).sum() / (y[held] - y[held].mean()).pow(2).sum().clamp_min(1e-12))
         w = coef[:-1]
-        out[name] = Direction(name, (w / w.norm()).float(), float(w.norm()), float(coef[-1]), r2)
+        out[name] = Direction(name, (w / w.norm()).float(), float(w.norm()), float(coef[-1]), r2, space)
     return out
 
 
@@ -136,13 +151,18 @@ class Manipulator:
 
     def compose(self, f_a: torch.Tensor, f_b: torch.Tensor, z_1: torch.Tensor, z_2: torch.Tensor,
                 identity_t: float = 0.0, frontal: bool = False, **steps: float) -> torch.Tensor:
-        """The widget's image: identity f_a → f_b by ``identity_t``, z_1 moved ``steps[name]``
-        along each fitted direction (``yaw=1.5, smile=-1``), optionally frontalized."""
+        """The widget's image: identity f_a → f_b by ``identity_t``, z_1 or z_2 (the
+        direction's ``space``) moved ``steps[name]`` along each fitted direction (``yaw=1.5,
+        smile=-1, light=2``), optionally frontalized."""
         unknown = sorted(set(steps) - set(self.directions))
         if unknown:
             raise ValueError(f"no fitted direction for {unknown}; have {sorted(self.directions)}")
         for name, t in steps.items():
-            z_1 = move(z_1, self.directions[name], t)
+            d = self.directions[name]
+            if d.space == "z_1":
+                z_1 = move(z_1, d, t)
+            else:
+                z_2 = move(z_2, d, t)
         return self.render(interpolate_identity(f_a, f_b, identity_t), z_1, z_2, frontal=frontal)
 
 
@@ -183,3 +203,26 @@ def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: i
     read = [float(read_yaw(x).mean()) for x in (left, right)]
     return {"yaw_read_left": read[0], "yaw_read_right": read[1],
             "pixel_change": float((left - right).abs().mean())}
+
+
+@torch.no_grad()
+def drawn_from_f1(g_img, e_1: PoseExpressionExtractor, f_id: torch.Tensor, f_1: torch.Tensor, f_2: torch.Tensor,
+                  name: str = "smile", low: float = 0.0, high: float = 1.0, batch: int = 256) -> dict[str, float]:
+    """How much of one f_1 entry G^I draws (a check, not a paper metric): render every row of
+    (f_id, f_1, f_2) with the entry written as ``low`` and as ``high`` (:func:`with_entry`),
+    read it back with E_1 and return the mean readings and ``per_unit``, their difference per
+    unit asked (1: drawn as asked, as far as E_1 reads it; 0: G^I ignores the entry). E_1's
+    own slope on real images with a known entry is the yardstick."""
+    if high == low:
+        raise ValueError(f"low and high must differ, both are {low}")
+    dev = next(e_1.parameters()).device
+    read = []
+    for value in (low, high):
+        parts = []
+        for i in range(0, len(f_id), batch):
+            rows = slice(i, i + batch)
+            f = with_entry(e_1, f_1[rows].to(dev), name, value)
+            x = g_img(f_id[rows].to(dev), f, f_2[rows].to(dev)).clamp(-1, 1)
+            parts.append(readout(e_1, x, (name,))[name].cpu())
+        read.append(float(torch.cat(parts).mean()))
+    return {"read_low": read[0], "read_high": read[1], "per_unit": (read[1] - read[0]) / (high - low)}

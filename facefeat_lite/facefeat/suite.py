@@ -63,9 +63,10 @@ def extractor_configs(P: Any) -> dict[str, Any]:
                           batch=P.eid_batch, lr=P.eid_lr, flip=True, seed=P.seed, **common),
         "e_1": E1Config(arch=P.e1_arch, width=P.e1_width, depths=list(P.e1_depths), stem_stride=P.e1_stem_stride,
                         steps=P.e1_steps, batch=P.e1_batch, lr=P.e1_lr, seed=P.seed, **common),
-        # φ_view needs SynthFaces' view pairs: a real set has none, and trains by Eq. 8 (+ φ_perc)
+        # φ_view and its read-back need SynthFaces' view pairs: a real set has none (Eq. 8 + φ_perc)
         "e_2": E2Config(n=P.e2_n, steps=P.e2_steps, batch=P.e2_batch, lr=P.e2_lr,
                         lam_view=P.e2_lam_view if P.dataset == "synthfaces" else 0.0, lam_perc=P.e2_lam_perc,
+                        lam_view_3d=P.e2_lam_view_3d if P.dataset == "synthfaces" and P.e2_lam_view else 0.0,
                         seed=P.seed, **common),
         "judge": JudgeConfig(width=P.judge_width, steps=P.judge_steps, batch=P.judge_batch, lr=P.judge_lr,
                              scale=P.judge_scale, margin=P.judge_margin, degrade=P.judge_degrade, seed=P.seed + 1234,

@@ -33,7 +33,7 @@ from ..train import runtime
 from ..train.checkpoint import config_hash, load_or_train
 from ..train.core import ProgressBar, TrainState, fit, seed_everything
 from .extractors import (GeneralExtractor, IdentityExtractor, ImageGenerator, PoseExpressionExtractor,
-                         e2_view_loss, freeze, reconstruct)
+                         freeze, reconstruct, view_readback, view_render)
 from .perceptual import phi_perc
 
 __all__ = ["TrainConfig", "BackboneConfig", "EidConfig", "E1Config", "E2Config", "Trained", "make_scheduler",
@@ -115,6 +115,9 @@ class E2Config(TrainConfig):
     lam_perc: float = 0.3           # weight of φ_perc(x^rec) on the frozen E_id's early maps (a deviation,
                                     # perceptual.phi_perc; 0 = the paper's Eq. 8). At 3000 steps: judge x–x^rec
                                     # 0.53 → 0.70, yaw drawn 0.42 → 0.77° per degree (notebook 01 §4)
+    lam_view_3d: float = 0.0        # weight of E_1's read-back of the view rendering (a deviation,
+                                    # extractors.view_readback; needs lam_view > 0; 0 = off, the CPU preset
+                                    # for now): asks G^I to draw f_1's expression, not only its pose
 
 
 @dataclass
@@ -310,6 +313,9 @@ def train_e2(data: FaceSet, train_idx: torch.Tensor, cfg: E2Config | None, e_id:
         raise ValueError(f"E2Config.lam_view = {cfg.lam_view} needs view pairs (views=...): SynthFaces makes them "
                          "(facefeat_lite.data.view_pairs); a real data set has none, so set lam_view = 0 "
                          "(e2_lam_view: 0.0, Eq. 8 alone)")
+    if cfg.lam_view_3d and not cfg.lam_view:
+        raise ValueError(f"E2Config.lam_view_3d = {cfg.lam_view_3d} reads back the view renderings and needs "
+                         "lam_view > 0 (view pairs); set lam_view_3d = 0 without them")
     if cfg.lam_view and cfg.augment:
         raise ValueError("E2Config.lam_view needs augment=False: x and its view x' must stay aligned")
     pairs: dict[str, FaceSet] = {}
@@ -332,12 +338,17 @@ def train_e2(data: FaceSet, train_idx: torch.Tensor, cfg: E2Config | None, e_id:
             perc = phi_perc(eid.backbone, x_rec, x)
             out.update(loss=out["loss"] + cfg.lam_perc * perc, perc=perc.detach())
         if cfg.lam_view:
-            view = e2_view_loss(to_model(pairs["views"].take(idx)).to(device), x, eid, e1, m["e_2"], m["g_img"])
+            x_view = to_model(pairs["views"].take(idx)).to(device)
+            x_hat, f1_view = view_render(x_view, x, eid, e1, m["e_2"], m["g_img"])
+            view = (x_view - x_hat).abs().mean()                                   # φ_view (e2_view_loss)
             out.update(loss=out["loss"] + cfg.lam_view * view, view_l1=view.detach())
+            if cfg.lam_view_3d:                                                    # its E_1 read-back
+                back = view_readback(x_hat, f1_view, e1)
+                out.update(loss=out["loss"] + cfg.lam_view_3d * back, view_3d=back.detach())
         return out
 
     config = _config("e_2", cfg, data, train_idx, e_id=config_hash(e_id.config), e_1=config_hash(e_1.config))
-    for name in ("lam_view", "lam_perc"):
+    for name in ("lam_view", "lam_perc", "lam_view_3d"):
         if not getattr(cfg, name):
             del config[name]        # a deviation switched off keeps the cache key (and shipped checkpoint) it had before it
     return train_models("e_2", config, lambda: build_e2(cfg, size, id_dim, f1_dim), cfg, step, device, root,
