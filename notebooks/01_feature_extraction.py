@@ -359,8 +359,8 @@ plt.show()
 # This G^I takes the pose from f_1 but hardly the expression: notebook 04 §7 measures it
 # drawing 0.02 of a smile written into f_1 per unit asked. `e2_lam_view_3d` (off in the
 # preset) adds λ · mean (E_1(x̂′) − E_1(x′))² over f_1's entries, E_1's read-back of G^I's
-# drawing x̂′ of x′ (`extractors.view_readback`); notebook 04 §10's first bullet has the
-# probe that suggested it.
+# drawing x̂′ of x′ (`extractors.view_readback`). Trained with it, E_1 read the smile but
+# the eye saw only textures, and identity fell: notebook 04 §10's first bullet.
 
 # %%
 print(inspect.getsource(extractors.reconstruct))

@@ -116,8 +116,9 @@ class E2Config(TrainConfig):
                                     # perceptual.phi_perc; 0 = the paper's Eq. 8). At 3000 steps: judge x–x^rec
                                     # 0.53 → 0.70, yaw drawn 0.42 → 0.77° per degree (notebook 01 §4)
     lam_view_3d: float = 0.0        # weight of E_1's read-back of the view rendering (a deviation,
-                                    # extractors.view_readback; needs lam_view > 0; 0 = off, the CPU preset
-                                    # for now): asks G^I to draw f_1's expression, not only its pose
+                                    # extractors.view_readback; needs lam_view > 0; 0 = off, the CPU preset):
+                                    # at 0.2 E_1 read the smile G^I drew from f_1, the eye saw only textures
+                                    # and identity fell (notebook 04 §10)
 
 
 @dataclass
