@@ -292,7 +292,8 @@ def view_readback(x_hat: torch.Tensor, f_1: torch.Tensor, e_1: PoseExpressionExt
     """φ_view,3d = mean_{b,j} (E_1(x̂')_j − f'_{1,j})² over all f_1 entries (standardized): does
     the view rendering x̂' (:func:`view_render`) show the pose and expression it was asked for?
 
-    A deviation (``E2Config.lam_view_3d``, off at 0): notebook 04's φ_3d idea on view pairs.
+    A deviation beside Eq. 8 and φ_view (``E2Config.lam_view_3d``, off at 0): notebook 04's
+    φ_3d idea on view pairs.
     L1 and φ_perc hardly register a smile, a few pixels around the mouth, so notebook 01's G^I
     learnt to take the pose from f_1 but ignored its expression entries (notebook 04 §7: 0.02
     of a smile written into f_1 drawn per unit). In the joint training φ_3d on all entries was

@@ -66,8 +66,9 @@ def with_pose(e_1: PoseExpressionExtractor, f_1: torch.Tensor, yaw: float | None
 
 
 def with_entry(e_1: PoseExpressionExtractor, f_1: torch.Tensor, name: str, value: float) -> torch.Tensor:
-    """f_1 (B × 12, standardized) with one f_3d entry set: an angle in degrees (yaw, pitch,
-    roll) or an expression weight as is (``"smile"``)."""
+    """§3.3's control through f_1, one entry at a time: f_1 (B × 12, standardized) with one
+    f_3d entry set, an angle in degrees (yaw, pitch, roll) or an expression weight as is
+    (``"smile"``)."""
     f3d = e_1.destandardize(f_1).clone()
     f3d[:, f3d_column(name)] = value / DEG if name in POSE_NAMES else value
     return e_1.standardize(f3d)
@@ -208,11 +209,12 @@ def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: i
 @torch.no_grad()
 def drawn_from_f1(g_img, e_1: PoseExpressionExtractor, f_id: torch.Tensor, f_1: torch.Tensor, f_2: torch.Tensor,
                   name: str = "smile", low: float = 0.0, high: float = 1.0, batch: int = 256) -> dict[str, float]:
-    """How much of one f_1 entry G^I draws (a check, not a paper metric): render every row of
-    (f_id, f_1, f_2) with the entry written as ``low`` and as ``high`` (:func:`with_entry`),
-    read it back with E_1 and return the mean readings and ``per_unit``, their difference per
-    unit asked (1: drawn as asked, as far as E_1 reads it; 0: G^I ignores the entry). E_1's
-    own slope on real images with a known entry is the yardstick."""
+    """How much of one f_1 entry G^I (§3.2's stage 2) draws (a check on §3.3's control, not a
+    paper metric): render every row of (f_id, f_1, f_2) with the entry written as ``low`` and
+    as ``high`` (:func:`with_entry`), read it back with E_1 and return the mean readings and
+    ``per_unit``, their difference per unit asked (1: drawn as asked, as far as E_1 reads it;
+    0: G^I ignores the entry). E_1's own slope on real images with a known entry is the
+    yardstick."""
     if high == low:
         raise ValueError(f"low and high must differ, both are {low}")
     dev = next(e_1.parameters()).device
