@@ -356,11 +356,12 @@ plt.show()
 # details, and notebook 03's judge cosine between a test photo and its reconstruction fell
 # from 0.70 to 0.47. The figure after the reconstructions shows G^I asked for x′.
 #
-# This G^I takes the pose from f_1 but hardly the expression: notebook 04 §7 measures it
-# drawing 0.02 of a smile written into f_1 per unit asked. `e2_lam_view_3d` (off in the
+# This G^I takes the pose from f_1 and an open jaw, but hardly the smile: notebook 04 §7
+# measures it drawing 0.22 of a jaw and 0.02 of a smile written into f_1 per unit asked
+# (the joint training then loses the jaw: notebook 04 §10). `e2_lam_view_3d` (off in the
 # preset) adds λ · mean (E_1(x̂′) − E_1(x′))² over f_1's entries, E_1's read-back of G^I's
 # drawing x̂′ of x′ (`extractors.view_readback`). Trained with it, E_1 read the smile but
-# the eye saw only textures, and identity fell: notebook 04 §10's first bullet.
+# the eye saw only textures, and identity fell: notebook 04 §10's second bullet.
 
 # %%
 print(inspect.getsource(extractors.reconstruct))

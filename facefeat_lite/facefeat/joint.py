@@ -42,7 +42,9 @@ a hundred or two for the stage-2 renderings, against φ_rec ≈ 0.19 and energie
 (λ^f = 0.5: D^I's verdict on x^s at about a tenth of the feature discriminators' ≈ 0.7–0.9).
 λ_1 = λ_2 = 2·10⁻³ would bring the identity terms to ≈ 0.2–0.3; the default is twice that,
 4·10⁻³, measured on held-out people in notebook 04 §10 (more identity at the same yaw control in
-600-step runs; little difference by 3000 steps).
+600-step runs; little difference by 3000 steps). It has a cost: λ_2 φ_id(x^s) takes away the
+open jaw notebook 01's G^I draws from f_1 (per unit written, E_1 reads 0.008 after 450 steps,
+0.126 with λ_2 = 0, whose x^s then lose the person; notebook 04 §10).
 
 Ablations (the paper's Table 4) are flags, not copies: ``use_id`` (λ_1 = λ_2 = 0), ``use_f``
 (feature discriminators off: no D^f update, no φ^f in Eq. 1), ``use_img`` (image
