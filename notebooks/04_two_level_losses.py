@@ -716,8 +716,8 @@ for what, ok in checks.items():
 #   tried here does. The shipped joint G^I: jaw 0.003, smile 0.01 (section 7).
 # * **A lead for the smile, followed and not adopted: E_1 reads back the view renderings
 #   (`e2_lam_view_3d`).** Section 7's check finds notebook 01's G^I drawing 0.02 of a smile
-#   written into f_1 per unit asked: the view pairs taught it the pose from f_1, not the
-#   expression. `extractors.view_readback` adds λ · mean (E_1(x̂') − f'_1)² over all twelve
+#   written into f_1 per unit asked: the view pairs taught it the pose from f_1 (and the
+#   open jaw, the bullet above), not the smile. `extractors.view_readback` adds λ · mean (E_1(x̂') − f'_1)² over all twelve
 #   entries of f_1 to notebook 01's φ_view, where x̂' is G^I's drawing of the view x' from
 #   f'_1 = E_1(x'); unlike φ_3d on all entries in the joint training (a bullet below), x'
 #   stands beside it as a pixel target. Probed by fine-tuning the shipped E_2 + G^I with a

@@ -295,13 +295,14 @@ def view_readback(x_hat: torch.Tensor, f_1: torch.Tensor, e_1: PoseExpressionExt
     A deviation beside Eq. 8 and φ_view (``E2Config.lam_view_3d``, off at 0): notebook 04's
     φ_3d idea on view pairs.
     L1 and φ_perc hardly register a smile, a few pixels around the mouth, so notebook 01's G^I
-    learnt to take the pose from f_1 but ignored its expression entries (notebook 04 §7: 0.02
-    of a smile written into f_1 drawn per unit). In the joint training φ_3d on all entries was
-    answered with textures E_1 reads (notebook 04 §10); here the view x' is a pixel target
-    beside it, and still: trained from the start at λ 0.2, E_1 read 0.66 of the smile asked
-    for per unit, yet G^I drew finer textures, no visible smile, and the reconstructions lost
-    the person (judge cosine 0.74 → 0.62; notebook 04 §10). Not adopted; kept, tested, to
-    measure against. E_1 must be frozen; the gradient flows into ``x_hat``.
+    learnt to take the pose from f_1 but hardly the smile (notebook 04 §7: 0.02 of a smile
+    written into f_1 drawn per unit; an open jaw, many more pixels, 0.22). In the joint
+    training φ_3d on all entries was answered with textures E_1 reads (notebook 04 §10); here
+    the view x' is a pixel target beside it, and still: trained from the start at λ 0.2, E_1
+    read 0.66 of the smile asked for per unit, yet G^I drew finer textures, no visible smile,
+    and the reconstructions lost the person (judge cosine 0.74 → 0.62; notebook 04 §10). Not
+    adopted; kept, tested, to measure against. E_1 must be frozen; the gradient flows into
+    ``x_hat``.
     """
     if e_1.training:
         raise ValueError("E_1 is frozen in the view read-back: call freeze(e_1) first")
