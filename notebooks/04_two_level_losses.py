@@ -697,47 +697,49 @@ for what, ok in checks.items():
 #   (φ_view: notebook 01's term on SynthFaces' view pairs, added to G^I's and E_2's losses
 #   by throw-away code, as was the change in the 3000-step run below; neither is in the
 #   package.) The identity term on x^s takes the jaw away, the more the larger its weight;
-#   φ_view, which taught notebook 01's G^I the jaw, does not hold it against that term, even
-#   at three times its weight. A slower G^I keeps a little jaw at a larger cost in likeness
-#   than a smaller λ_2, and a coarser φ_id keeps none. Nor is it that x^s and x^r show different
-#   expressions: a 3000-step run with φ_view at 1 and φ_id(x^s) read off G^I(f_id, f_1 with
-#   x^r's own expression and the sampled pose, f^s_2) had lost the jaw by step 900 (0.005),
-#   as fast as the same run without that change (0.005); both were stopped there. Nor does
-#   E_id take an open mouth for another person: on 200 SynthFaces test faces rendered
-#   frontal and neutral, then with the jaw open, E_id's embedding moves about as much as
-#   under a 15° turn (cosine 0.969 and 0.963; another person 0.80), and notebook 01's G^I
-#   renders keep the same cosine to the real image with the jaw written 0 or 1 (0.844,
-#   0.843; low-passed as φ_id reads them). How the term takes the jaw away, then, I have
-#   not found. A jaw one could see needs most of notebook 01's 0.22, which only λ_2 near 0
-#   approaches, and there x^s keep 0.70 of the preset's likeness (0.315 / 0.447); the
-#   shipped model clears the issue's identity target (x^r–x^s ≥ 0.7 of a real pair) by 8 %
-#   (0.756). So the preset keeps λ_2 = 4·10⁻³ and Fig. 4a has no expression row one can
-#   see: that needs an identity term that leaves f_1's expression entries alone, and none
-#   tried here does. The shipped joint G^I: jaw 0.003, smile 0.01 (section 7).
+#   φ_view, which taught notebook 01's G^I the jaw, does not hold it against that term,
+#   even at three times its weight. A slower G^I keeps a little jaw at a larger cost in
+#   likeness than a smaller λ_2, and a coarser φ_id keeps none. Nor is it that x^s and x^r
+#   show different expressions: a 3000-step run with φ_view at 1 and φ_id(x^s) read off
+#   G^I(f_id, f_1 with x^r's own expression and the sampled pose, f^s_2) had lost the jaw
+#   by step 900 (0.005), as fast as the same run without that change (0.005); both were
+#   stopped there. Nor does E_id take an open mouth for another person: on 200 SynthFaces
+#   test faces rendered frontal and neutral, then with the jaw open, E_id's embedding moves
+#   about as much as under a 15° turn (cosine 0.969 and 0.963; another person 0.80), and
+#   notebook 01's G^I renders keep the same cosine to the real image with the jaw written 0
+#   or 1 (0.844, 0.843; low-passed as φ_id reads them). How the term takes the jaw away,
+#   then, I have not found. A jaw one could see needs most of notebook 01's 0.22, which
+#   only λ_2 near 0 approaches, and there x^s keep 0.70 of the preset's likeness (0.315 /
+#   0.447); the shipped model clears the issue's identity target (x^r–x^s ≥ 0.7 of a real
+#   pair) by 8 % (0.756). So the preset keeps λ_2 = 4·10⁻³ and Fig. 4a has no expression
+#   row one can see: that needs an identity term that leaves f_1's expression entries
+#   alone, and none tried here does. The shipped joint G^I: jaw 0.003, smile 0.01
+#   (section 7).
 # * **A lead for the smile, followed and not adopted: E_1 reads back the view renderings
 #   (`e2_lam_view_3d`).** Section 7's check finds notebook 01's G^I drawing 0.02 of a smile
 #   written into f_1 per unit asked: the view pairs taught it the pose from f_1 (and the
-#   open jaw, the bullet above), not the smile. `extractors.view_readback` adds λ · mean (E_1(x̂') − f'_1)² over all twelve
-#   entries of f_1 to notebook 01's φ_view, where x̂' is G^I's drawing of the view x' from
-#   f'_1 = E_1(x'); unlike φ_3d on all entries in the joint training (a bullet below), x'
-#   stands beside it as a pixel target. Probed by fine-tuning the shipped E_2 + G^I with a
-#   throw-away script (Adam at 3·10⁻⁴, batch 16, on 2 cores; the smile E_1 reads per unit
-#   written into f_1 on 300 test images, the same measure as section 7's): after 600 steps
-#   the plain preset's terms gave 0.023, L1 weighted by where x and x' differ 0.028, φ_view
-#   at 3 0.028, φ_perc on E_1's maps 0.039, and the read-back at 0.2 **0.110**, then 0.17
-#   after 1000 steps and 0.26 after 1400, with x^rec's L1 at 0.109 (the plain run's 0.105)
-#   after 600 steps and 0.111 after 1400; at 1 it was slower (0.16 after 1000 steps, L1
-#   0.127). In some faces the smile-1 renderings grew wider, redder mouths, still blurred
-#   and nothing like a real smile. Then notebook 01's E_2 + G^I were trained from the start
-#   with it (`train_all --set e2_lam_view_3d=0.2`, 12000 steps, 5980 s on two threads
-#   beside other work) and scored on a quarter of the test people with the shipped one
-#   beside them: E_1 now reads **0.66** of a smile written into f_1 per unit (shipped
-#   0.02), but the renderings show no smile one can see, only blurrier faces with a finer
-#   grid texture, and the person went with it (judge cosine x–x^rec 0.74 → 0.62, held-out
-#   L1 0.100 → 0.113). G^I answered E_1 with textures again, as φ_3d on all entries did in
-#   the joint training, pixel target or not. So the term stays in the package, tested and
-#   off, and the stages after E_2 were not retrained with it; a smile one can see needs a
-#   G^I that draws the mouth, which neither term gave at this scale.
+#   open jaw, the bullet above), not the smile. `extractors.view_readback` adds λ · mean
+#   (E_1(x̂') − f'_1)² over all twelve entries of f_1 to notebook 01's φ_view, where x̂' is
+#   G^I's drawing of the view x' from f'_1 = E_1(x'); unlike φ_3d on all entries in the
+#   joint training (a bullet below), x' stands beside it as a pixel target. Probed by
+#   fine-tuning the shipped E_2 + G^I with a throw-away script (Adam at 3·10⁻⁴, batch 16,
+#   on 2 cores; the smile E_1 reads per unit written into f_1 on 300 test images, the same
+#   measure as section 7's): after 600 steps the plain preset's terms gave 0.023, L1
+#   weighted by where x and x' differ 0.028, φ_view at 3 0.028, φ_perc on E_1's maps 0.039,
+#   and the read-back at 0.2 **0.110**, then 0.17 after 1000 steps and 0.26 after 1400,
+#   with x^rec's L1 at 0.109 (the plain run's 0.105) after 600 steps and 0.111 after 1400;
+#   at 1 it was slower (0.16 after 1000 steps, L1 0.127). In some faces the smile-1
+#   renderings grew wider, redder mouths, still blurred and nothing like a real smile. Then
+#   notebook 01's E_2 + G^I were trained from the start with it
+#   (`train_all --set e2_lam_view_3d=0.2`, 12000 steps, 5980 s on two threads beside other
+#   work) and scored on a quarter of the test people with the shipped one beside them: E_1
+#   now reads **0.66** of a smile written into f_1 per unit (shipped 0.02), but the
+#   renderings show no smile one can see, only blurrier faces with a finer grid texture,
+#   and the person went with it (judge cosine x–x^rec 0.74 → 0.62, held-out L1 0.100 →
+#   0.113). G^I answered E_1 with textures again, as φ_3d on all entries did in the joint
+#   training, pixel target or not. So the term stays in the package, tested and off, and
+#   the stages after E_2 were not retrained with it; a smile one can see needs a G^I that
+#   draws the mouth, which neither term gave at this scale.
 # * **View pairs in notebook 01, beside φ_perc (the latest change; every model from E_2 +
 #   G^I on retrained).** The lead at the end of the next bullet, followed through. Notebook
 #   01's E_2 + G^I now also learn φ_view on SynthFaces' view pairs (`e2_lam_view: 1.0`;
