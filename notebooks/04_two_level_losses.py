@@ -589,16 +589,8 @@ turn = (data.test.f3d[:, -3].abs() if data.test.f3d is not None           # |yaw
         else torch.zeros(len(data.test)))
 shown = [int(i[turn[i].argmin()]) for i in (torch.nonzero(data.test.identity == p)[:, 0] for p in (0, 1))]
 
-
-def jaw_written(g_img, f_2, i):
-    f_1 = torch.cat([manipulate.with_entry(e_1, codes["f_1"][i:i + 1], "jaw_open", v) for v in values])
-    n = len(values)
-    return g_img(codes["f_id"][i:i + 1].expand(n, -1).to(P.device), f_1.to(P.device),
-                 f_2[i:i + 1].expand(n, -1).to(P.device)).clamp(-1, 1)
-
-
-with torch.no_grad():
-    jaw_rows = [jaw_written(g_img, f_2, i) for i in shown for g_img, f_2 in drawers.values()]
+jaw_rows = [manipulate.entry_sweep(g_img, e_1, codes["f_id"][i:i + 1], codes["f_1"][i:i + 1], f_2[i:i + 1],
+                                   "jaw_open", values) for i in shown for g_img, f_2 in drawers.values()]
 fig = fig_size(5.5, 6.6)
 show_grid(fig.gca(), as_unit(torch.cat(jaw_rows).cpu()), len(values), row_labels=[
     f"{who}, {label.split(' G')[0]}" for who in ("A", "B") for label in drawers],

@@ -181,3 +181,12 @@ def test_drawn_from_f1_measures_how_much_of_an_entry_the_renderer_draws():
     assert drawn_from_f1(drawing(0.0), Reader(), f_id, f_1, f_2)["per_unit"] == pytest.approx(0.0, abs=1e-7)
     with pytest.raises(ValueError, match="must differ"):
         drawn_from_f1(drawing(1.0), Reader(), f_id, f_1, f_2, low=1.0, high=1.0)
+    from facefeat_lite.facefeat.manipulate import entry_sweep
+
+    reader = Reader()
+    strip = entry_sweep(drawing(0.5), reader, f_id[:1], f_1[:1], f_2[:1], "smile", [0.0, 1.0, 4.0])
+    assert strip.shape == (3, 3, 4, 4)                                      # one image per value
+    want = 0.5 * torch.tensor([0.0, 1.0, 4.0]) + 0.1 * f_2[0, 0]            # 0.5 × value, clamped to [−1, 1]
+    assert torch.allclose(strip[:, 0, 0, 0], want.clamp(-1, 1), atol=1e-6)
+    with pytest.raises(ValueError, match="one image"):
+        entry_sweep(drawing(0.5), reader, f_id[:2], f_1[:2], f_2[:2], "smile", [0.0])

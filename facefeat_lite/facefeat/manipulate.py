@@ -31,7 +31,7 @@ from .extractors import GEN_NORM, PoseExpressionExtractor, renormalize
 
 __all__ = ["ATTRIBUTES", "SPACES", "f3d_column", "readout", "with_pose", "with_entry", "frontalize",
            "interpolate_identity", "Direction", "fit_directions", "move", "Manipulator",
-           "turned", "identity_kept_under_pose", "pose_turn", "drawn_from_f1"]
+           "turned", "identity_kept_under_pose", "pose_turn", "drawn_from_f1", "entry_sweep"]
 
 POSE_NAMES = ("yaw", "pitch", "roll")                   # f_3d = [9 expression weights, yaw, pitch, roll] / 60
 ATTRIBUTES = ("yaw", "pitch", "smile")                  # the z_1 directions the notebook fits
@@ -228,3 +228,17 @@ def drawn_from_f1(g_img, e_1: PoseExpressionExtractor, f_id: torch.Tensor, f_1: 
             parts.append(readout(e_1, x, (name,))[name].cpu())
         read.append(float(torch.cat(parts).mean()))
     return {"read_low": read[0], "read_high": read[1], "per_unit": (read[1] - read[0]) / (high - low)}
+
+
+@torch.no_grad()
+def entry_sweep(g_img, e_1: PoseExpressionExtractor, f_id: torch.Tensor, f_1: torch.Tensor, f_2: torch.Tensor,
+                name: str, values) -> torch.Tensor:
+    """What :func:`drawn_from_f1` measures, to look at: one image's features (f_id, f_1, f_2,
+    each 1 × D) rendered by G^I (§3.2's stage 2) once per value of one f_1 entry written with
+    :func:`with_entry`, everything else kept; ``len(values)`` × 3 × S × S in [−1, 1]."""
+    if len(f_id) != 1 or len(f_1) != 1 or len(f_2) != 1:
+        raise ValueError(f"entry_sweep renders one image's features, got {len(f_id)}, {len(f_1)}, {len(f_2)} rows")
+    dev = next(e_1.parameters()).device
+    f_1 = torch.cat([with_entry(e_1, f_1.to(dev), name, float(v)) for v in values])
+    n = len(f_1)
+    return g_img(f_id.to(dev).expand(n, -1), f_1, f_2.to(dev).expand(n, -1)).clamp(-1, 1)
