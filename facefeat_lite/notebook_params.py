@@ -169,7 +169,7 @@ class JointParams(Stage2Params):
     j_lam2: float = 4.0e-3  # lambda_2: weight of phi_id(x^s) in Eq. 3
     j_id_lowpass: int = 2  # phi_id compares x^r and the rendering both pooled by this factor (not in the paper; 1: off)
     j_lam_3d: float = 0.2  # weight of the pose/expression consistency ||f^s_1 - E_1(x^s)||^2 (not in the paper; 0: off)
-    j_3d_entries: str = "pose"  # which f_1 entries that consistency checks: "pose" (yaw, pitch, roll) or "all"
+    j_3d_entries: str = "pose+jaw_open"  # the f_1 entries it checks: "pose" (yaw, pitch, roll), "pose+" expression names, "all"
     j_lam_perc: float = 0.3  # weight of the perceptual reconstruction of x^rec on a frozen extractor's early features (not in the paper; 0: off)
     j_perc_net: str = "e_id"  # whose features that term compares: "e_id" or "e_1"
     n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions

@@ -358,10 +358,11 @@ plt.show()
 #
 # This G^I takes the pose from f_1 and an open jaw, but hardly the smile: notebook 04 §7
 # measures it drawing 0.22 of a jaw and 0.02 of a smile written into f_1 per unit asked
-# (the joint training then loses the jaw: notebook 04 §10). `e2_lam_view_3d` (off in the
-# preset) adds λ · mean (E_1(x̂′) − E_1(x′))² over f_1's entries, E_1's read-back of G^I's
-# drawing x̂′ of x′ (`extractors.view_readback`). Trained with it, E_1 read the smile but
-# the eye saw only textures, and identity fell: notebook 04 §10's second bullet.
+# (the joint training's identity term takes the jaw away unless φ_3d asks for it, as the
+# preset's does: notebook 04 §10). `e2_lam_view_3d` (off in the preset) adds λ · mean
+# (E_1(x̂′) − E_1(x′))² over f_1's entries, E_1's read-back of G^I's drawing x̂′ of x′
+# (`extractors.view_readback`). Trained with it, E_1 read the smile but the eye saw only
+# textures, and identity fell: notebook 04 §10's second bullet.
 
 # %%
 print(inspect.getsource(extractors.reconstruct))

@@ -315,3 +315,22 @@ def test_g_img_lr_mult_scales_only_gi_and_keeps_the_cache_key_at_one(tmp_path):
     with pytest.raises(ValueError, match="g_img_lr_mult"):
         train_joint(data, feats, e_id, init, JointConfig(**base, g_img_lr_mult=-1.0), root=str(tmp_path / "c"),
                     progress=False)
+
+
+def test_entries_3d_weighs_the_pose_and_the_named_expressions():
+    from facefeat_lite.data.fields import EXPRESSION_NAMES
+    from facefeat_lite.facefeat.joint import _entries_3d
+
+    dim = len(EXPRESSION_NAMES) + 3
+    assert _entries_3d("all", dim) is None
+    assert _entries_3d("pose", dim).tolist() == [0.0] * (dim - 3) + [1.0] * 3
+    w = _entries_3d("pose+jaw_open,smile", dim)
+    assert w.sum() == 5 and w[-3:].tolist() == [1.0] * 3
+    assert w[EXPRESSION_NAMES.index("jaw_open")] == 1 and w[EXPRESSION_NAMES.index("smile")] == 1
+    for bad in ("jaw_open", "pose+", "pose+grin", "everything"):
+        with pytest.raises(ValueError, match="entries_3d must be"):
+            _entries_3d(bad, dim)
+    with pytest.raises(ValueError, match="f_1 of 4"):
+        _entries_3d("pose+smile", 4)                   # named entries need SynthFaces' f_1 layout
+    with pytest.raises(ValueError, match="entries_3d must be"):
+        JointConfig(entries_3d="pose+jaw")             # a misspelt name fails when the config is made

@@ -31,7 +31,7 @@ def test_columns_and_pose_overwrite():
     front = e.destandardize(frontalize(e, f1))
     assert front[:, 9:].abs().max() < 1e-5
     r = readout(e, torch.zeros(2, 3, 64, 64))
-    assert set(r) == {"yaw", "pitch", "smile"} and r["yaw"].shape == (2,)
+    assert set(r) == {"yaw", "pitch", "smile", "jaw_open"} and r["yaw"].shape == (2,)
 
 
 def test_identity_interpolation_keeps_the_norm():
@@ -45,7 +45,7 @@ def test_fit_directions_recovers_a_linear_attribute_and_reports_a_useless_one():
     def readouts(z):
         g = torch.Generator().manual_seed(1)
         return {"yaw": 20 * z[:, 5] - 10 * z[:, 9] + 2 + torch.randn(len(z), generator=g),
-                "pitch": torch.randn(len(z), generator=g), "smile": z[:, 0].abs()}
+                "pitch": torch.randn(len(z), generator=g), "smile": z[:, 0].abs(), "jaw_open": 0.5 - z[:, 3]}
 
     d = fit_directions(readouts, z_dim=16, n=400, seed=0)
     want = torch.zeros(16)
@@ -53,6 +53,7 @@ def test_fit_directions_recovers_a_linear_attribute_and_reports_a_useless_one():
     assert torch.allclose(d["yaw"].vector, want / want.norm(), atol=0.02)
     assert d["yaw"].slope == pytest.approx(float(want.norm()), rel=0.05) and d["yaw"].r2 > 0.95
     assert d["pitch"].r2 < 0.1 and d["smile"].r2 < 0.2          # noise and a non-linear readout
+    assert torch.allclose(d["jaw_open"].vector, -torch.eye(16)[3], atol=1e-4) and d["jaw_open"].r2 > 0.99
     assert {x.space for x in d.values()} == {"z_1"}
     with pytest.raises(ValueError, match="cannot fit"):
         fit_directions(readouts, z_dim=16, n=40)
@@ -178,7 +179,9 @@ def test_drawn_from_f1_measures_how_much_of_an_entry_the_renderer_draws():
     half = drawn_from_f1(drawing(0.5), Reader(), f_id, f_1, f_2, "smile", 0.0, 1.0, batch=3)
     assert half["per_unit"] == pytest.approx(0.5, abs=1e-6)
     assert half["read_low"] == pytest.approx(float(0.1 * f_2[:, 0].mean()), abs=1e-6)
-    assert drawn_from_f1(drawing(0.0), Reader(), f_id, f_1, f_2)["per_unit"] == pytest.approx(0.0, abs=1e-7)
+    assert half["pixels_changed"] == 1.0                                   # one pixel moved by 0.5 of 2
+    none = drawn_from_f1(drawing(0.0), Reader(), f_id, f_1, f_2)
+    assert none["per_unit"] == pytest.approx(0.0, abs=1e-7) and none["pixels_changed"] == 0.0
     with pytest.raises(ValueError, match="must differ"):
         drawn_from_f1(drawing(1.0), Reader(), f_id, f_1, f_2, low=1.0, high=1.0)
     from facefeat_lite.facefeat.manipulate import entry_sweep
@@ -190,3 +193,17 @@ def test_drawn_from_f1_measures_how_much_of_an_entry_the_renderer_draws():
     assert torch.allclose(strip[:, 0, 0, 0], want.clamp(-1, 1), atol=1e-6)
     with pytest.raises(ValueError, match="one image"):
         entry_sweep(drawing(0.5), reader, f_id[:2], f_1[:2], f_2[:2], "smile", [0.0])
+
+
+def test_pixels_changed_counts_pixels_past_the_threshold_in_any_channel():
+    from facefeat_lite.facefeat.manipulate import pixels_changed
+
+    a = torch.zeros(2, 3, 4, 4)
+    b = a.clone()
+    b[0, 2, 1, 1] = 0.3                  # 0.15 of the [−1, 1] range: counts
+    b[0, 0, 2, 2] = -0.1                 # 0.05: does not
+    b[1, :, 0, :] = 1.0                  # a whole row, every channel: 4 pixels, once each
+    assert pixels_changed(a, b).tolist() == [1.0, 4.0]
+    assert pixels_changed(a, b, threshold=0.2).tolist() == [0.0, 4.0]
+    with pytest.raises(ValueError, match="B × 3 × S × S"):
+        pixels_changed(a, b[:1])

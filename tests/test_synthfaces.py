@@ -161,3 +161,21 @@ def test_view_pairs_swap_pose_and_expression_only(cache, monkeypatch):
     assert torch.equal(view_pairs(TINY, "train", cache, seed=0, progress=False).images, views.images)
     monkeypatch.undo()
     assert view_pairs(TINY, "train", cache, seed=1, progress=False).fingerprint != views.fingerprint
+
+
+def test_render_with_expression_changes_only_that_weight(cache):
+    ds = sf.SynthFaces("test", TINY, cache, progress=False)
+    idx = torch.tensor([0, 3])
+    j = sf.EXPRESSION_NAMES.index("jaw_open")
+    own = ds.batch(idx, ("image", "f3d"))
+    closed = sf.render_with_expression(TINY, "test", idx, "jaw_open", 0.0)
+    opened = sf.render_with_expression(TINY, "test", idx, "jaw_open", 1.0)
+    assert closed.shape == (2, 3, 32, 32) and 0 <= closed.min() and opened.max() <= 1
+    assert ((opened - closed).abs().amax(1) > 0.1).sum((1, 2)).min() > 0           # the mouth opens
+    same = torch.stack([sf.render_with_expression(TINY, "test", idx[k:k + 1], "jaw_open", float(own["f3d"][k, j]))[0]
+                        for k in range(2)])                                          # its own weight: the stored image
+    assert (same - own["image"]).abs().max() <= 0.5 / 255 + 1e-6
+    with pytest.raises(ValueError, match="unknown expression"):
+        sf.render_with_expression(TINY, "test", idx, "grin", 1.0)
+    with pytest.raises(ValueError, match="index must lie"):
+        sf.render_with_expression(TINY, "test", torch.tensor([99]), "smile", 1.0)

@@ -283,6 +283,25 @@ class SynthFaces(Dataset):
         return s
 
 
+def render_with_expression(config: SynthFacesConfig, split: str, index: torch.Tensor, name: str,
+                           value: float) -> torch.Tensor:
+    """Samples ``index`` of a split rendered again with one expression weight (``name``, e.g.
+    ``"jaw_open"``) set to ``value`` and every other parameter their own: (N, 3, S, S) in
+    [0, 1]. What the renderer itself draws for an expression, the yardstick for what a
+    generator draws when that entry is written into its f_1 (notebook 04 §7)."""
+    _check_split(split)
+    if name not in EXPRESSION_NAMES:
+        raise ValueError(f"unknown expression {name!r}; expected one of {list(EXPRESSION_NAMES)}")
+    p = sample_parameters(config, split)
+    index = torch.as_tensor(index).long()
+    if len(index) and not 0 <= int(index.min()) <= int(index.max()) < len(p["label"]):
+        raise ValueError(f"index must lie in 0..{len(p['label']) - 1} for the {split} split")
+    q = {g: p[g][index].clone() for g in ("identity",) + _PER_SAMPLE_GROUPS}
+    q["expression"][:, EXPRESSION_NAMES.index(name)] = value
+    out = _render.render(get_model(config.face_model), q, size=config.image_size, outputs=("image",))
+    return out["image"].clamp(0, 1)
+
+
 def lowres(image: torch.Tensor, size: int | None = None, factor: int | None = None,
            upsample: bool = False) -> torch.Tensor:
     """IDE's low-resolution contour: bicubic (antialiased) downsampling of a (B, 3, H, W) batch.

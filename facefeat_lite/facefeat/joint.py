@@ -44,7 +44,8 @@ a hundred or two for the stage-2 renderings, against φ_rec ≈ 0.19 and energie
 4·10⁻³, measured on held-out people in notebook 04 §10 (more identity at the same yaw control in
 600-step runs; little difference by 3000 steps). It has a cost: λ_2 φ_id(x^s) takes away the
 open jaw notebook 01's G^I draws from f_1 (per unit written, E_1 reads 0.008 after 450 steps,
-0.126 with λ_2 = 0, whose x^s then lose the person; notebook 04 §10).
+0.126 with λ_2 = 0, whose x^s then lose the person; notebook 04 §10). The CPU preset's φ_3d
+asks for the jaw back (``entries_3d``, :func:`phi_3d`).
 
 Ablations (the paper's Table 4) are flags, not copies: ``use_id`` (λ_1 = λ_2 = 0), ``use_f``
 (feature discriminators off: no D^f update, no φ^f in Eq. 1), ``use_img`` (image
@@ -60,6 +61,7 @@ import torch
 import torch.nn as nn
 
 from ..data.faceset import FaceSet, to_model
+from ..data.fields import EXPRESSION_NAMES
 from ..train.runtime import shard
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import IdentityExtractor, PoseExpressionExtractor
@@ -93,7 +95,8 @@ class JointConfig(TrainConfig):
     id_lowpass: int = 2             # φ_id on images pooled by this factor and resized back, x^r's too
                                     # (1 = the paper; a deviation, see the module docstring)
     lam_3d: float = 0.2             # λ_3d · φ_3d(x^s), a deviation (see phi_3d); 0 = the paper
-    entries_3d: str = "pose"        # the f_1 entries φ_3d checks: "pose" (the last 3: yaw, pitch, roll) or "all"
+    entries_3d: str = "pose"        # the f_1 entries φ_3d checks: "pose" (the last 3: yaw, pitch, roll),
+                                    # "pose+" expression names (e.g. "pose+jaw_open") or "all"
     lam_perc: float = 0.3           # λ_perc · φ_perc(x^rec), a deviation (see phi_perc); 0 = the paper
     perc_net: str = "e_id"          # whose frozen early features φ_perc compares: "e_id" or "e_1"
     lam3: float = 0.5               # λ_3 · L(x^s) (Eq. 4)
@@ -111,6 +114,9 @@ class JointConfig(TrainConfig):
     g_img_lr_mult: float = 1.0      # G^I's learning rate is lr × this (1 = the paper: one lr for every player)
     beta1: float = 0.5
     augment: bool = False           # features belong to the exact images
+
+    def __post_init__(self) -> None:
+        _entries_3d(self.entries_3d, len(EXPRESSION_NAMES) + 3)   # a misspelt name fails here, not at step 1
 
     def weights(self) -> dict[str, float]:
         """The effective λs after the ablation switches."""
@@ -143,6 +149,14 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
     (notebook 01), and ``"all"`` was measured again (notebook 04, section 10): the smile
     direction's R² rose 0.12 → 0.65, but identity fell to 0.54 of a real pair (target
     0.7) and no smile became visible — G^I drew textures E_1 reads, not a face.
+    ``"pose+jaw_open"`` is the CPU preset (``j_3d_entries``; this default stays ``"pose"``,
+    which needs no f_1 layout): the pose and the one expression entry that notebook 01's G^I
+    already draws as a mouth one can see (0.22 of a jaw written into f_1 per unit, notebook 04
+    §7), which λ_2 φ_id(x^s) otherwise takes away. Asked for it, G^I keeps drawing the open
+    mouth: in 450-step probes E_1 read 0.83 of the jaw written per unit (0.008 without) and
+    184 pixels changed by more than 0.1 between jaw 0 and 1 (33 without; SynthFaces' renderer
+    208), for 0.011 of judge cosine between x^r and x^s; the shipped 3000-step model draws
+    0.85 per unit and keeps 0.750 of a real pair's likeness (notebook 04 §7, §10).
     E_1 must be frozen; the gradient flows into ``x``.
     """
     if e_1.training:
@@ -152,12 +166,21 @@ def phi_3d(f_1: torch.Tensor, e_1: PoseExpressionExtractor, x: torch.Tensor,
 
 
 def _entries_3d(which: str, dim: int) -> torch.Tensor | None:
-    """φ_3d's weights over f_1 = standardized [expression weights, yaw, pitch, roll]."""
+    """φ_3d's weights over f_1 = standardized [expression weights, yaw, pitch, roll]: ``"all"``,
+    ``"pose"`` (the last three) or ``"pose+"`` and expression names, e.g. ``"pose+jaw_open"``."""
     if which == "all":
         return None
-    if which == "pose":
-        return (torch.arange(dim) >= dim - 3).float()
-    raise ValueError(f"entries_3d must be 'pose' or 'all', got {which!r}")
+    head, plus, extra = which.partition("+")
+    names = extra.split(",") if plus else []
+    layout_ok = not names or dim == len(EXPRESSION_NAMES) + 3             # names need SynthFaces' f_1
+    if head != "pose" or any(n not in EXPRESSION_NAMES for n in names) or not layout_ok:
+        raise ValueError(f"entries_3d must be 'all', 'pose' or 'pose+' expression names from "
+                         f"{list(EXPRESSION_NAMES)} (f_1 of {len(EXPRESSION_NAMES) + 3} entries), "
+                         f"got {which!r} for f_1 of {dim}")
+    w = (torch.arange(dim) >= dim - 3).float()
+    for n in names:
+        w[EXPRESSION_NAMES.index(n)] = 1.0
+    return w
 
 
 def render_pair(m: dict[str, nn.Module], x_r: torch.Tensor, f_id: torch.Tensor, f_1: torch.Tensor,

@@ -4,9 +4,10 @@ Notebook: ``04_two_level_losses`` (the widgets call :meth:`Manipulator.compose`;
 it headless). FaceFeat-GAN controls a face through its features: f_id says who, z_1 → f_1
 says pose and expression, z_2 → f_2 the rest. The paper finds "which noise means left view
 or smile" by annotating samples by hand; here E_1 annotates them (:func:`fit_directions`):
-draw many z_1, render, read yaw, pitch and smile off the images with the frozen E_1, and fit
-each readout by least squares on z_1. The fitted weight vector, normalized, is that
-attribute's direction in z_1 space; its held-out R² says how well one direction controls it.
+draw many z_1, render, read yaw, pitch, smile and the open jaw off the images with the
+frozen E_1, and fit each readout by least squares on z_1. The fitted weight vector,
+normalized, is that attribute's direction in z_1 space; its held-out R² says how well one
+direction controls it.
 The same fit over z_2 (``space="z_2"``) finds directions in the general feature's noise,
 such as where the light comes from, read by notebook 07's light estimator: the paper's
 sliders move z_1 for pose and expression and z_2 for the rest.
@@ -31,10 +32,10 @@ from .extractors import GEN_NORM, PoseExpressionExtractor, renormalize
 
 __all__ = ["ATTRIBUTES", "SPACES", "f3d_column", "readout", "with_pose", "with_entry", "frontalize",
            "interpolate_identity", "Direction", "fit_directions", "move", "Manipulator",
-           "turned", "identity_kept_under_pose", "pose_turn", "drawn_from_f1", "entry_sweep"]
+           "turned", "identity_kept_under_pose", "pose_turn", "pixels_changed", "drawn_from_f1", "entry_sweep"]
 
 POSE_NAMES = ("yaw", "pitch", "roll")                   # f_3d = [9 expression weights, yaw, pitch, roll] / 60
-ATTRIBUTES = ("yaw", "pitch", "smile")                  # the z_1 directions the notebook fits
+ATTRIBUTES = ("yaw", "pitch", "smile", "jaw_open")      # the z_1 directions the notebook fits
 SPACES = ("z_1", "z_2")                                 # the noises a direction can live in
 DEG = 60.0                                              # f_3d stores angles as degrees / 60
 
@@ -206,6 +207,15 @@ def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: i
             "pixel_change": float((left - right).abs().mean())}
 
 
+def pixels_changed(x_a: torch.Tensor, x_b: torch.Tensor, threshold: float = 0.1) -> torch.Tensor:
+    """Per image pair, how many pixels differ by more than ``threshold`` of the intensity range
+    in some channel: x_a, x_b (B, 3, S, S) in [−1, 1] → (B,) counts. An instrument that no loss
+    trains against, beside E_1's readings (:func:`drawn_from_f1`)."""
+    if x_a.shape != x_b.shape or x_a.dim() != 4:
+        raise ValueError(f"two B × 3 × S × S batches expected, got {tuple(x_a.shape)} and {tuple(x_b.shape)}")
+    return ((x_a - x_b).abs().amax(1) > 2 * threshold).float().sum((1, 2))   # [−1, 1]: the range is 2
+
+
 @torch.no_grad()
 def drawn_from_f1(g_img, e_1: PoseExpressionExtractor, f_id: torch.Tensor, f_1: torch.Tensor, f_2: torch.Tensor,
                   name: str = "smile", low: float = 0.0, high: float = 1.0, batch: int = 256) -> dict[str, float]:
@@ -214,20 +224,23 @@ def drawn_from_f1(g_img, e_1: PoseExpressionExtractor, f_id: torch.Tensor, f_1: 
     as ``high`` (:func:`with_entry`), read it back with E_1 and return the mean readings and
     ``per_unit``, their difference per unit asked (1: drawn as asked, as far as E_1 reads it;
     0: G^I ignores the entry). E_1's own slope on real images with a known entry is the
-    yardstick."""
+    yardstick. ``pixels_changed``: the mean :func:`pixels_changed` between the two renderings,
+    which E_1 does not decide (notebook 04 compares it with SynthFaces' renderer)."""
     if high == low:
         raise ValueError(f"low and high must differ, both are {low}")
     dev = next(e_1.parameters()).device
-    read = []
-    for value in (low, high):
-        parts = []
-        for i in range(0, len(f_id), batch):
-            rows = slice(i, i + batch)
+    read, changed = {low: [], high: []}, []
+    for i in range(0, len(f_id), batch):
+        rows = slice(i, i + batch)
+        x = {}
+        for value in (low, high):
             f = with_entry(e_1, f_1[rows].to(dev), name, value)
-            x = g_img(f_id[rows].to(dev), f, f_2[rows].to(dev)).clamp(-1, 1)
-            parts.append(readout(e_1, x, (name,))[name].cpu())
-        read.append(float(torch.cat(parts).mean()))
-    return {"read_low": read[0], "read_high": read[1], "per_unit": (read[1] - read[0]) / (high - low)}
+            x[value] = g_img(f_id[rows].to(dev), f, f_2[rows].to(dev)).clamp(-1, 1)
+            read[value].append(readout(e_1, x[value], (name,))[name].cpu())
+        changed.append(pixels_changed(x[low], x[high]).cpu())
+    r_low, r_high = float(torch.cat(read[low]).mean()), float(torch.cat(read[high]).mean())
+    return {"read_low": r_low, "read_high": r_high, "per_unit": (r_high - r_low) / (high - low),
+            "pixels_changed": float(torch.cat(changed).mean())}
 
 
 @torch.no_grad()

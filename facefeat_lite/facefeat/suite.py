@@ -200,8 +200,6 @@ def joint_config(P: Any) -> JointConfig:
     if P.j_variant not in ABLATIONS:
         raise ValueError(f"j_variant must be one of {sorted(ABLATIONS)}, got {P.j_variant!r}")
     flag = ABLATIONS[P.j_variant]
-    if P.j_3d_entries not in ("pose", "all"):
-        raise ValueError(f"j_3d_entries must be 'pose' or 'all', got {P.j_3d_entries!r}")
     return JointConfig(steps=P.j_steps, batch=P.j_batch, lr=P.j_lr, g_img_lr_mult=P.j_g_img_lr_mult,
                        lam_f=P.j_lam_f, lam_adv=P.j_lam_adv, lam1=P.j_lam1, lam2=P.j_lam2,
                        id_lowpass=P.j_id_lowpass, lam_3d=P.j_lam_3d,
