@@ -172,7 +172,7 @@ class JointParams(Stage2Params):
     j_3d_entries: str = "pose+jaw_open"  # the f_1 entries it checks: "pose" (yaw, pitch, roll), "pose+" expression names, "all"
     j_lam_perc: float = 0.3  # weight of the perceptual reconstruction of x^rec on a frozen extractor's early features (not in the paper; 0: off)
     j_perc_net: str = "e_id"  # whose features that term compares: "e_id" or "e_1"
-    n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
+    n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile / jaw directions
     sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)
     light_steps: int = 500  # training steps of the light estimator (an instrument, not a loss)
 

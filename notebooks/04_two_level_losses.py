@@ -128,7 +128,7 @@ j_lam_3d: float = 0.2  # weight of the pose/expression consistency ||f^s_1 - E_1
 j_3d_entries: str = "pose+jaw_open"  # the f_1 entries it checks: "pose" (yaw, pitch, roll), "pose+" expression names, "all"
 j_lam_perc: float = 0.3  # weight of the perceptual reconstruction of x^rec on a frozen extractor's early features (not in the paper; 0: off)
 j_perc_net: str = "e_id"  # whose features that term compares: "e_id" or "e_1"
-n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile directions
+n_directions: int = 2000  # generated samples E_1 reads to fit the yaw / pitch / smile / jaw directions
 sample_every: int = 100  # save a sample grid PNG every this many joint steps (0: never)
 light_steps: int = 500  # training steps of the light estimator (an instrument, not a loss)
 
@@ -348,14 +348,15 @@ for k, v in results.items():
 #
 # The paper annotates generated samples by hand to find which noise means "left view" or
 # "smile". E_1 annotates them here: draw `n_directions` z_1, render x^s (random test
-# identities, random z_2), read yaw, pitch and smile off the images with the frozen E_1, and
-# fit each readout by least squares on z_1. The normalized weight vector is the attribute's
-# direction in z_1; the R² on the held-out half says how much of the attribute one direction
-# controls. z_2 gets the same treatment for what the paper leaves to it: the light. Nothing
-# in the paper reads light, so notebook 07's **light estimator** does (E_1's small network
-# trained on the judge's identities, which no generator sees, to read SynthFaces' known
-# light; only an instrument, never a loss): fitting its azimuth on z_2, with z_1 random,
-# gives a light slider. The smile is fitted on z_2 as well, to see which noise carries it.
+# identities, random z_2), read yaw, pitch, smile and the open jaw off the images with the
+# frozen E_1, and fit each readout by least squares on z_1. The normalized weight vector is
+# the attribute's direction in z_1; the R² on the held-out half says how much of the
+# attribute one direction controls. z_2 gets the same treatment for what the paper leaves
+# to it: the light. Nothing in the paper reads light, so notebook 07's **light estimator**
+# does (E_1's small network trained on the judge's identities, which no generator sees, to
+# read SynthFaces' known light; only an instrument, never a loss): fitting its azimuth on
+# z_2, with z_1 random, gives a light slider. The smile is fitted on z_2 as well, to see
+# which noise carries it.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -638,7 +639,8 @@ def show(yaw=0.0, pitch=0.0, smile=0.0, jaw=0.0, light=0.0, identity_t=0.0, fron
 
 
 widgets.interact(show, yaw=(-3.0, 3.0, 0.25), pitch=(-3.0, 3.0, 0.25), smile=(-3.0, 3.0, 0.25),
-                 jaw=(-3.0, 3.0, 0.25), light=(-3.0, 3.0, 0.25), identity_t=(0.0, 1.0, 0.05), frontal=False, z_seed=widgets.IntText(0))
+                 jaw=(-3.0, 3.0, 0.25), light=(-3.0, 3.0, 0.25), identity_t=(0.0, 1.0, 0.05), frontal=False,
+                 z_seed=widgets.IntText(0))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -742,10 +744,10 @@ for what, ok in checks.items():
 #   The joint model, retrained for 3000 steps with `pose+jaw_open` by `train_all` (1784 s,
 #   with the five Table-4 models; notebook 07 re-run), before → after: the jaw drawn per
 #   unit 0.003 → **0.85** (137 pixels; notebook 01's G^I 59, the renderer 208), the smile
-#   0.010 → 0.009 (no pixel changes by a tenth); `judge_similarity_s` 0.5525 → 0.5485, **0.750** of
-#   a real pair (was 0.756; target 0.7), x^rec 0.699 → 0.691; diversity f_1 1.08 → 1.05,
-#   f_2 1.01 → 1.02; the yaw direction's R² 0.89 → 0.91 (by the pose reader 0.78 → 0.83),
-#   the smile direction's 0.17 → 0.10, the new jaw direction's 0.58;
+#   0.010 → 0.009 (no pixel changes by a tenth); `judge_similarity_s` 0.5525 → 0.5485,
+#   **0.750** of a real pair (was 0.756; target 0.7), x^rec 0.699 → 0.691; diversity f_1
+#   1.08 → 1.05, f_2 1.01 → 1.02; the yaw direction's R² 0.89 → 0.91 (by the pose reader
+#   0.78 → 0.83), the smile direction's 0.17 → 0.10, the new jaw direction's 0.58;
 #   `identity_kept_under_pose` 0.709 → 0.708. Fig. 4a gained its jaw row: a mouth that
 #   opens. How λ_2 φ_id(x^s) takes the jaw away is still not known; φ_3d only outweighs it.
 # * **A lead for the smile, followed and not adopted: E_1 reads back the view renderings
@@ -774,12 +776,12 @@ for what, ok in checks.items():
 #   the stages after E_2 were not retrained with it; a smile one can see needs a G^I that
 #   draws the mouth, which neither term gave at this scale.
 # * **View pairs in notebook 01, beside φ_perc (the change before the jaw's; every model
-#   from E_2 + G^I on retrained).** The lead at the end of the next bullet, followed through. Notebook
-#   01's E_2 + G^I now also learn φ_view on SynthFaces' view pairs (`e2_lam_view: 1.0`;
-#   notebook 01 §4; 12000 steps, 3320 s on two threads), so that G^I takes the pose from f_1
-#   from the start; `train_all` then retrained stage 1, stage 2, this model (1840 s) and the
-#   Table-4 variants with the preset. This notebook, before → after (columns as in the
-#   fifth bullet's table):
+#   from E_2 + G^I on retrained).** The lead at the end of the next bullet, followed
+#   through. Notebook 01's E_2 + G^I now also learn φ_view on SynthFaces' view pairs
+#   (`e2_lam_view: 1.0`; notebook 01 §4; 12000 steps, 3320 s on two threads), so that G^I
+#   takes the pose from f_1 from the start; `train_all` then retrained stage 1, stage 2,
+#   this model (1840 s) and the Table-4 variants with the preset. This notebook, before →
+#   after (columns as in the fifth bullet's table):
 #
 #   | E_2 + G^I by | x^r–x^s | x^rec | L1 | yaw R², E_1 / reader | reader at ∓40° | drawn | smile |
 #   | --- | --- | --- | --- | --- | --- | --- | --- |
