@@ -209,8 +209,9 @@ def pose_turn(manip: Manipulator, f_id: torch.Tensor, yaw: float = 40.0, seed: i
 
 def pixels_changed(x_a: torch.Tensor, x_b: torch.Tensor, threshold: float = 0.1) -> torch.Tensor:
     """Per image pair, how many pixels differ by more than ``threshold`` of the intensity range
-    in some channel: x_a, x_b (B, 3, S, S) in [−1, 1] → (B,) counts. An instrument that no loss
-    trains against, beside E_1's readings (:func:`drawn_from_f1`)."""
+    in some channel: x_a, x_b (B, 3, S, S) in [−1, 1] → (B,) counts. A check on §3.3's control
+    (not a paper metric) that no loss trains against, beside E_1's readings
+    (:func:`drawn_from_f1`)."""
     if x_a.shape != x_b.shape or x_a.dim() != 4:
         raise ValueError(f"two B × 3 × S × S batches expected, got {tuple(x_a.shape)} and {tuple(x_b.shape)}")
     return ((x_a - x_b).abs().amax(1) > 2 * threshold).float().sum((1, 2))   # [−1, 1]: the range is 2
