@@ -42,7 +42,7 @@
 #   cannot please E_id with fine stripes that no other recognizer takes for identity.
 # Package code:
 # `facefeat_lite.facefeat.joint` (one function per equation, the step, the training) and
-# `facefeat_lite.facefeat.manipulate` (§3.3's attribute control). About 1.5 minutes on a
+# `facefeat_lite.facefeat.manipulate` (§3.3's attribute control). About 2.5 minutes on a
 # 2-core CPU with the shipped checkpoints (`weights_dir`, see notebook 01); training the
 # joint model here (3000 steps at batch 16) adds 20 to 32, with the host's load (section 10
 # gives shorter runs and what they reach).
