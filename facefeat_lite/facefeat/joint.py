@@ -62,6 +62,7 @@ import torch.nn as nn
 
 from ..data.faceset import FaceSet, to_model
 from ..data.fields import EXPRESSION_NAMES
+from ..data.synthfaces import F3D_DIM
 from ..train.runtime import shard
 from .adversarial import set_requires_grad, train_adversarial
 from .extractors import IdentityExtractor, PoseExpressionExtractor
@@ -116,7 +117,7 @@ class JointConfig(TrainConfig):
     augment: bool = False           # features belong to the exact images
 
     def __post_init__(self) -> None:
-        _entries_3d(self.entries_3d, len(EXPRESSION_NAMES) + 3)   # a misspelt name fails here, not at step 1
+        _entries_3d(self.entries_3d, F3D_DIM)   # a misspelt name fails here, not at step 1
 
     def weights(self) -> dict[str, float]:
         """The effective λs after the ablation switches."""
@@ -172,10 +173,10 @@ def _entries_3d(which: str, dim: int) -> torch.Tensor | None:
         return None
     head, plus, extra = which.partition("+")
     names = extra.split(",") if plus else []
-    layout_ok = not names or dim == len(EXPRESSION_NAMES) + 3             # names need SynthFaces' f_1
+    layout_ok = not names or dim == F3D_DIM                               # names need SynthFaces' f_1
     if head != "pose" or any(n not in EXPRESSION_NAMES for n in names) or not layout_ok:
         raise ValueError(f"entries_3d must be 'all', 'pose' or 'pose+' expression names from "
-                         f"{list(EXPRESSION_NAMES)} (f_1 of {len(EXPRESSION_NAMES) + 3} entries), "
+                         f"{list(EXPRESSION_NAMES)} (f_1 of {F3D_DIM} entries), "
                          f"got {which!r} for f_1 of {dim}")
     w = (torch.arange(dim) >= dim - 3).float()
     for n in names:
